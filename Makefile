@@ -1,0 +1,26 @@
+# Developer entry points. `make test` is the README's test command and what CI runs.
+PYTHON ?= python3
+PYTEST_ARGS ?=
+
+.PHONY: install test test-cython test-python bench asv-smoke demo clean
+
+install:
+	$(PYTHON) -m pip install -q --upgrade pip
+	$(PYTHON) -m pip install -q -e '.[dev]'
+
+# Runs the whole suite once per backend; fails if either leg fails.
+test: install
+	L0_BACKEND=cython $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	L0_BACKEND=python $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+
+test-cython:
+	L0_BACKEND=cython $(PYTHON) -m pytest -q $(PYTEST_ARGS)
+
+test-python:
+	L0_BACKEND=python $(PYTHON) -m pytest -q $(PYTEST_ARGS)
+
+demo: install
+	$(PYTHON) -m l0 demo
+
+clean:
+	rm -rf build dist *.egg-info l0/_speedups/*.c l0/_speedups/*.so

@@ -1,0 +1,1 @@
+"""Pure-Python twins of the compiled kernels. Import them through ``l0._backend`` only."""

@@ -1,0 +1,1 @@
+"""Compiled (Cython) kernels. Import them through ``l0._backend`` only."""
