@@ -1,8 +1,80 @@
-"""l0: the reliability layer for streaming LLM output."""
+"""l0: the reliability layer for streaming LLM output.
+
+Public names load lazily (PEP 562), so ``import l0`` stays cheap; the kernels
+backend is chosen once at import (``l0.__backend__``, see ``l0._backend``).
+"""
 
 from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
 
 from l0._backend import BACKEND as __backend__
 from l0.version import __version__
 
-__all__ = ["__backend__", "__version__"]
+_GROUPS: dict[str, tuple[str, ...]] = {
+    "l0._entry": ("run", "l0", "wrap"),
+    "l0.types": (
+        "Stream", "LazyStream", "Event", "State", "EventType", "RawStream", "AwaitableStream",
+        "StreamFactory", "AwaitableStreamFactory", "StreamSource", "AwaitableStreamSource",
+        "Retry", "RetryDefaults", "RETRY_DEFAULTS", "MINIMAL_RETRY", "RECOMMENDED_RETRY",
+        "STRICT_RETRY", "EXPONENTIAL_RETRY", "RetryableErrorType", "Timeout", "CheckIntervals",
+        "BackoffStrategy", "ErrorCategory", "ErrorTypeDelays", "ErrorTypeDelayDefaults",
+        "ERROR_TYPE_DELAY_DEFAULTS", "ContentType", "DataPayload", "Progress",
+    ),
+    "l0.stream": ("consume_stream", "get_text"),
+    "l0.runtime": ("TimeoutError", "LifecycleCallbacks", "_internal_run"),
+    "l0.client": ("WrappedClient",),
+    "l0.errors": (
+        "Error", "ErrorCode", "ErrorContext", "FailureType", "RecoveryStrategy",
+        "RecoveryPolicy", "NetworkError", "NetworkErrorType", "NetworkErrorAnalysis",
+    ),
+    "l0.events": ("ObservabilityEvent", "ObservabilityEventType", "EventBus"),
+    "l0.adapters": (
+        "Adapters", "Adapter", "AdaptedEvent", "OpenAIAdapter", "OpenAIAdapterOptions",
+        "LiteLLMAdapter",
+    ),
+    "l0.continuation": ("Continuation", "ContinuationConfig", "DeduplicationOptions", "OverlapResult"),
+    "l0.drift": ("Drift", "DriftDetector", "DriftConfig", "DriftResult"),
+    "l0.guardrails": (
+        "Guardrails", "GuardrailRule", "GuardrailViolation", "Violation", "JsonAnalysis",
+        "MarkdownAnalysis", "LatexAnalysis", "pattern_rule", "custom_pattern_rule",
+        "MINIMAL_GUARDRAILS", "RECOMMENDED_GUARDRAILS", "STRICT_GUARDRAILS",
+        "JSON_ONLY_GUARDRAILS", "MARKDOWN_ONLY_GUARDRAILS", "LATEX_ONLY_GUARDRAILS",
+    ),
+    "l0._structured": (
+        "structured", "structured_stream", "structured_object", "structured_array",
+        "StructuredResult", "StructuredStreamResult", "StructuredState", "StructuredTelemetry",
+        "StructuredConfig", "AutoCorrectInfo", "MINIMAL_STRUCTURED", "RECOMMENDED_STRUCTURED",
+        "STRICT_STRUCTURED",
+    ),
+    "l0._utils": ("JSON", "AutoCorrectResult", "CorrectionType"),
+    "l0.json_schema": (
+        "JSONSchema", "JSONSchemaAdapter", "JSONSchemaDefinition", "JSONSchemaValidationError",
+        "JSONSchemaValidationFailure", "JSONSchemaValidationSuccess", "SimpleJSONSchemaAdapter",
+        "UnifiedSchema",
+    ),
+    "l0.logging": ("enable_debug",),
+}
+
+_WHERE: dict[str, str] = {name: mod for mod, names in _GROUPS.items() for name in names}
+
+__all__ = ["__backend__", "__version__", *(n for n in _WHERE if not n.startswith("_"))]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module 'l0' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))
+
+
+if TYPE_CHECKING:  # pragma: no cover - static view of the lazy names
+    from l0._entry import l0, run, wrap
+    from l0.types import Event, EventType, Retry, State, Stream, Timeout
