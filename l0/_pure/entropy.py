@@ -1,39 +1,192 @@
-"""PLACEHOLDER (being replaced by the kernel work of issue 2)."""
+"""Pure-Python twin of ``l0._speedups.entropy``.
+
+``EntropyRing`` keeps the last ``capacity`` float64 values with O(1) push, mean
+and population std: Welford updates for adding and replacing a value, plus an
+exact (compensated two-pass) recompute every ``capacity`` replacements, so the
+rounding error of the running update never accumulates past one window.
+``shannon_entropy`` is the entropy in bits of a string's code-point distribution.
+Same algorithm, operation order, results and exceptions as the compiled twin.
+"""
 
 from __future__ import annotations
 
 import math
 from collections import Counter
+from numbers import Real
+from operator import index as _index
+
+__all__ = ["EntropyRing", "shannon_entropy"]
+
+_log2 = math.log2
+_sqrt = math.sqrt
+_isfinite = math.isfinite
 
 
-def shannon_entropy(text: str) -> float:
-    if not text:
-        return 0.0
-    n = len(text)
-    return -sum(c / n * math.log2(c / n) for c in Counter(text).values())
+def _capacity(value: object) -> int:
+    if type(value) is not int:
+        try:
+            value = _index(value)  # type: ignore[arg-type]
+        except TypeError:
+            raise TypeError(f"capacity must be int, got {type(value).__name__}") from None
+    if value < 1:  # type: ignore[operator]
+        raise ValueError(f"capacity must be a positive int, got {value}")
+    return value  # type: ignore[return-value]
+
+
+def _as_float(value: object) -> float:
+    if type(value) is float:
+        x = value
+    elif isinstance(value, (int, float)) or isinstance(value, Real):
+        try:
+            x = float(value)  # type: ignore[arg-type]
+        except OverflowError:
+            raise ValueError("value must be finite, got a number too large for float64") from None
+    else:
+        raise TypeError(f"value must be a real number, got {type(value).__name__}")
+    if not _isfinite(x):  # type: ignore[arg-type]
+        raise ValueError(f"value must be finite, got {x!r}")
+    return x  # type: ignore[return-value]
+
+
+def _compensated_sum(values: list[float], n: int) -> float:
+    s = 0.0
+    c = 0.0
+    for i in range(n):
+        v = values[i]
+        t = s + v
+        if abs(s) >= abs(v):
+            c += (s - t) + v
+        else:
+            c += (v - t) + s
+        s = t
+    return s + c
+
+
+def _compensated_sq_dev(values: list[float], n: int, mean: float) -> float:
+    s = 0.0
+    c = 0.0
+    for i in range(n):
+        d = values[i] - mean
+        v = d * d
+        t = s + v
+        if s >= v:
+            c += (s - t) + v
+        else:
+            c += (v - t) + s
+        s = t
+    return s + c
 
 
 class EntropyRing:
+    """Fixed-capacity ring of float64 values with O(1) ``push``/``mean``/``std``."""
+
+    __slots__ = ("_cap", "_buf", "_head", "_n", "_mean", "_m2", "_replaced")
+
     def __init__(self, capacity: int) -> None:
-        self._cap = capacity
-        self._v: list[float] = []
+        cap = _capacity(capacity)
+        self._cap = cap
+        self._buf = [0.0] * cap
+        self._head = 0
+        self._n = 0
+        self._mean = 0.0
+        self._m2 = 0.0
+        self._replaced = 0
 
     def push(self, value: float) -> None:
-        self._v.append(float(value))
-        del self._v[: -self._cap]
+        """Add a finite number, evicting the oldest one when the ring is full."""
+        x = _as_float(value)
+        buf = self._buf
+        head = self._head
+        n = self._n
+        if n < self._cap:
+            buf[head] = x
+            n += 1
+            self._n = n
+            d = x - self._mean
+            self._mean += d / n
+            self._m2 += d * (x - self._mean)
+        else:
+            old = buf[head]
+            buf[head] = x
+            d = x - old
+            mean = self._mean
+            new_mean = mean + d / n
+            self._m2 += d * ((x - new_mean) + (old - mean))
+            self._mean = new_mean
+            self._replaced += 1
+            if self._replaced >= n:
+                self._recompute()
+        head += 1
+        self._head = 0 if head == self._cap else head
+
+    def _recompute(self) -> None:
+        n = self._n
+        mean = _compensated_sum(self._buf, n) / n
+        self._mean = mean
+        self._m2 = _compensated_sq_dev(self._buf, n, mean)
+        self._replaced = 0
 
     @property
     def count(self) -> int:
-        return len(self._v)
+        """Number of values held (at most ``capacity``)."""
+        return self._n
+
+    @property
+    def capacity(self) -> int:
+        """Maximum number of values held."""
+        return self._cap
 
     def mean(self) -> float:
-        return sum(self._v) / len(self._v) if self._v else 0.0
+        """Mean of the held values (0.0 when empty)."""
+        return self._mean if self._n else 0.0
 
     def std(self) -> float:
-        if not self._v:
+        """Population standard deviation of the held values (0.0 when empty)."""
+        if self._n == 0:
             return 0.0
-        m = self.mean()
-        return math.sqrt(sum((x - m) ** 2 for x in self._v) / len(self._v))
+        m2 = self._m2
+        return _sqrt(m2 / self._n) if m2 > 0.0 else 0.0
+
+    def last(self) -> float:
+        """The most recently pushed value; IndexError when empty."""
+        if self._n == 0:
+            raise IndexError("last() on an empty EntropyRing")
+        head = self._head
+        return self._buf[(head if head else self._cap) - 1]
+
+    def values(self) -> list[float]:
+        """The held values, oldest first."""
+        n = self._n
+        if n < self._cap:
+            return self._buf[:n]
+        head = self._head
+        return self._buf[head:] + self._buf[:head]
 
     def clear(self) -> None:
-        self._v.clear()
+        """Remove every value."""
+        self._head = 0
+        self._n = 0
+        self._mean = 0.0
+        self._m2 = 0.0
+        self._replaced = 0
+
+    def __len__(self) -> int:
+        return self._n
+
+    def __repr__(self) -> str:
+        return f"EntropyRing(capacity={self._cap}, count={self._n})"
+
+
+def shannon_entropy(text: str) -> float:
+    """Shannon entropy in bits of the distribution of code points in ``text`` ("" -> 0.0)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, got {type(text).__name__}")
+    n = len(text)
+    if n == 0:
+        return 0.0
+    h = 0.0
+    # Summing in code-point order keeps the result bit-identical to the compiled twin.
+    for _, c in sorted(Counter(text).items()):
+        p = c / n
+        h -= p * _log2(p)
+    return h
