@@ -1,0 +1,21 @@
+"""``python -m l0.testing [--host H] [--port P]``: serve the fault server in the foreground."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m l0.testing", description="OpenAI-compatible fault-injecting server")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0, help="0 picks a free port")
+    args = parser.parse_args(argv)
+    from l0.testing.server import serve_forever
+
+    serve_forever(args.host, args.port)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
