@@ -1,0 +1,282 @@
+"""Compiled EntropyRing and shannon_entropy.
+
+``EntropyRing`` keeps the last ``capacity`` float64 values in a numpy array with
+O(1) push, mean and population std: Welford updates for adding and replacing a
+value, plus an exact (compensated two-pass) recompute every ``capacity``
+replacements, so the rounding error of the running update never accumulates
+past one window. ``shannon_entropy`` is the entropy in bits of a string's
+code-point distribution. Pure twin: ``l0._pure.entropy`` (same operation order).
+"""
+
+from cpython.float cimport PyFloat_AS_DOUBLE
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
+from libc.math cimport fabs, isfinite, log2, sqrt
+from libc.stdint cimport uint8_t, uint16_t, uint32_t
+from libc.stdlib cimport qsort
+from libc.string cimport memset
+
+cimport numpy as cnp
+import numpy as np
+from numbers import Real
+from operator import index as _index
+
+cnp.import_array()
+
+__all__ = ["EntropyRing", "shannon_entropy"]
+
+
+cdef Py_ssize_t _capacity(object value) except -1:
+    if type(value) is not int:
+        try:
+            value = _index(value)
+        except TypeError:
+            raise TypeError(f"capacity must be int, got {type(value).__name__}") from None
+    if value < 1:
+        raise ValueError(f"capacity must be a positive int, got {value}")
+    return value
+
+
+cdef double _as_float(object value) except? -1.0:
+    cdef double x
+    if type(value) is float:
+        x = PyFloat_AS_DOUBLE(value)
+    elif isinstance(value, (int, float)) or isinstance(value, Real):
+        try:
+            x = float(value)
+        except OverflowError:
+            raise ValueError("value must be finite, got a number too large for float64") from None
+    else:
+        raise TypeError(f"value must be a real number, got {type(value).__name__}")
+    if not isfinite(x):
+        raise ValueError(f"value must be finite, got {x!r}")
+    return x
+
+
+cdef double _compensated_sum(const double* v, Py_ssize_t n) noexcept nogil:
+    cdef double s = 0.0, c = 0.0, t, x
+    cdef Py_ssize_t i
+    for i in range(n):
+        x = v[i]
+        t = s + x
+        if fabs(s) >= fabs(x):
+            c += (s - t) + x
+        else:
+            c += (x - t) + s
+        s = t
+    return s + c
+
+
+cdef double _compensated_sq_dev(const double* v, Py_ssize_t n, double mean) noexcept nogil:
+    cdef double s = 0.0, c = 0.0, t, x, d
+    cdef Py_ssize_t i
+    for i in range(n):
+        d = v[i] - mean
+        x = d * d
+        t = s + x
+        if s >= x:
+            c += (s - t) + x
+        else:
+            c += (x - t) + s
+        s = t
+    return s + c
+
+
+cdef class EntropyRing:
+    """Fixed-capacity ring of float64 values with O(1) ``push``/``mean``/``std``."""
+
+    # Invariants: _buf[0:_n] holds the values when not full; when full, the
+    # oldest value is at _head. _mean/_m2 are the Welford state of the held
+    # values; _replaced counts running replacements since the last exact recompute.
+    cdef object _arr
+    cdef double* _buf
+    cdef Py_ssize_t _cap
+    cdef Py_ssize_t _head
+    cdef Py_ssize_t _n
+    cdef Py_ssize_t _replaced
+    cdef double _mean
+    cdef double _m2
+
+    def __cinit__(self, capacity):
+        self._cap = _capacity(capacity)
+        self._arr = np.zeros(self._cap, dtype=np.float64)
+        self._buf = <double*>cnp.PyArray_DATA(<cnp.ndarray>self._arr)
+        self._head = 0
+        self._n = 0
+        self._replaced = 0
+        self._mean = 0.0
+        self._m2 = 0.0
+
+    def push(self, value):
+        """Add a finite number, evicting the oldest one when the ring is full."""
+        cdef double x = _as_float(value)
+        cdef double old, d, mean, new_mean
+        cdef Py_ssize_t n = self._n
+        if n < self._cap:
+            self._buf[self._head] = x
+            n += 1
+            self._n = n
+            d = x - self._mean
+            self._mean += d / n
+            self._m2 += d * (x - self._mean)
+        else:
+            old = self._buf[self._head]
+            self._buf[self._head] = x
+            d = x - old
+            mean = self._mean
+            new_mean = mean + d / n
+            self._m2 += d * ((x - new_mean) + (old - mean))
+            self._mean = new_mean
+            self._replaced += 1
+            if self._replaced >= n:
+                self._mean = _compensated_sum(self._buf, n) / n
+                self._m2 = _compensated_sq_dev(self._buf, n, self._mean)
+                self._replaced = 0
+        self._head += 1
+        if self._head == self._cap:
+            self._head = 0
+
+    @property
+    def count(self):
+        """Number of values held (at most ``capacity``)."""
+        return self._n
+
+    @property
+    def capacity(self):
+        """Maximum number of values held."""
+        return self._cap
+
+    def mean(self):
+        """Mean of the held values (0.0 when empty)."""
+        return self._mean if self._n else 0.0
+
+    def std(self):
+        """Population standard deviation of the held values (0.0 when empty)."""
+        if self._n == 0 or not self._m2 > 0.0:
+            return 0.0
+        return sqrt(self._m2 / self._n)
+
+    def last(self):
+        """The most recently pushed value; IndexError when empty."""
+        if self._n == 0:
+            raise IndexError("last() on an empty EntropyRing")
+        return self._buf[(self._head if self._head else self._cap) - 1]
+
+    def values(self):
+        """The held values, oldest first."""
+        if self._n < self._cap:
+            return self._arr[: self._n].tolist()
+        return np.concatenate((self._arr[self._head :], self._arr[: self._head])).tolist()
+
+    def clear(self):
+        """Remove every value."""
+        self._head = 0
+        self._n = 0
+        self._replaced = 0
+        self._mean = 0.0
+        self._m2 = 0.0
+
+    def __len__(self):
+        return self._n
+
+    def __repr__(self):
+        return f"EntropyRing(capacity={self._cap}, count={self._n})"
+
+
+cdef struct _Slot:
+    uint32_t key
+    Py_ssize_t count
+
+
+cdef int _cmp_slot(const void* a, const void* b) noexcept nogil:
+    cdef uint32_t x = (<const _Slot*>a).key, y = (<const _Slot*>b).key
+    return (x > y) - (x < y)
+
+
+cdef inline double _term(Py_ssize_t c, double n) noexcept nogil:
+    cdef double p = c / n
+    return p * log2(p)
+
+
+cdef double _wide_entropy(const void* data, int kind, Py_ssize_t n, Py_ssize_t* low) except? -1.0:
+    # Code points >= 256 go to a small open-addressing table (linear probing,
+    # load <= 1/2, key 0 never occurs there so 0 marks an empty slot).
+    cdef Py_ssize_t size = 64, used = 0, i, j, k, mask
+    cdef _Slot* table = <_Slot*>PyMem_Malloc(size * sizeof(_Slot))
+    cdef _Slot* bigger
+    cdef uint32_t cp
+    cdef double h = 0.0, dn = <double>n
+    if table == NULL:
+        raise MemoryError()
+    try:
+        memset(table, 0, size * sizeof(_Slot))
+        for i in range(n):
+            cp = (<const uint16_t*>data)[i] if kind == 2 else (<const uint32_t*>data)[i]
+            if cp < 256:
+                low[cp] += 1
+                continue
+            mask = size - 1
+            j = (cp * <uint32_t>2654435761u) & mask
+            while table[j].key != 0 and table[j].key != cp:
+                j = (j + 1) & mask
+            if table[j].key == cp:
+                table[j].count += 1
+                continue
+            table[j].key = cp
+            table[j].count = 1
+            used += 1
+            if used * 2 > size:
+                bigger = <_Slot*>PyMem_Malloc(size * 2 * sizeof(_Slot))
+                if bigger == NULL:
+                    raise MemoryError()
+                memset(bigger, 0, size * 2 * sizeof(_Slot))
+                mask = size * 2 - 1
+                for j in range(size):
+                    if table[j].key != 0:
+                        cp = table[j].key
+                        k = (cp * <uint32_t>2654435761u) & mask
+                        while bigger[k].key != 0:
+                            k = (k + 1) & mask
+                        bigger[k] = table[j]
+                PyMem_Free(table)
+                table = bigger
+                size *= 2
+        for i in range(256):
+            if low[i]:
+                h -= _term(low[i], dn)
+        # Compact the used slots, then add their terms in code-point order, as the pure twin does.
+        j = 0
+        for i in range(size):
+            if table[i].key != 0:
+                table[j] = table[i]
+                j += 1
+        qsort(table, j, sizeof(_Slot), _cmp_slot)
+        for i in range(j):
+            h -= _term(table[i].count, dn)
+        return h
+    finally:
+        PyMem_Free(table)
+
+
+def shannon_entropy(text):
+    """Shannon entropy in bits of the distribution of code points in ``text`` ("" -> 0.0)."""
+    if not isinstance(text, str):
+        raise TypeError(f"text must be str, got {type(text).__name__}")
+    cdef Py_ssize_t n = len(<str>text)
+    if n == 0:
+        return 0.0
+    cdef Py_ssize_t low[256]
+    cdef Py_ssize_t i
+    cdef double h = 0.0, dn = <double>n
+    cdef int kind = PyUnicode_KIND(text)
+    cdef const uint8_t* s1
+    memset(low, 0, sizeof(low))
+    if kind != 1:
+        return _wide_entropy(PyUnicode_DATA(text), kind, n, low)
+    s1 = <const uint8_t*>PyUnicode_DATA(text)
+    for i in range(n):
+        low[s1[i]] += 1
+    for i in range(256):
+        if low[i]:
+            h -= _term(low[i], dn)
+    return h
