@@ -2,8 +2,10 @@
 
 ``EntropyRing`` keeps the last ``capacity`` float64 values with O(1) push, mean
 and population std: Welford updates for adding and replacing a value, plus an
-exact (compensated two-pass) recompute every ``capacity`` replacements, so the
-rounding error of the running update never accumulates past one window.
+exact (compensated two-pass) recompute every ``capacity`` replacements (so the
+rounding error of the running update never accumulates past one window) and
+whenever the running sum of squares collapses far below its recent peak (a
+regime change whose cancellation would otherwise swamp the small variance).
 ``shannon_entropy`` is the entropy in bits of a string's code-point distribution.
 Same algorithm, operation order, results and exceptions as the compiled twin.
 """
@@ -20,6 +22,7 @@ __all__ = ["EntropyRing", "shannon_entropy"]
 _log2 = math.log2
 _sqrt = math.sqrt
 _isfinite = math.isfinite
+_COLLAPSE = 1e-9
 
 
 def _capacity(value: object) -> int:
@@ -80,7 +83,7 @@ def _compensated_sq_dev(values: list[float], n: int, mean: float) -> float:
 class EntropyRing:
     """Fixed-capacity ring of float64 values with O(1) ``push``/``mean``/``std``."""
 
-    __slots__ = ("_cap", "_buf", "_head", "_n", "_mean", "_m2", "_replaced")
+    __slots__ = ("_cap", "_buf", "_head", "_n", "_mean", "_m2", "_peak", "_replaced")
 
     def __init__(self, capacity: int) -> None:
         cap = _capacity(capacity)
@@ -90,6 +93,7 @@ class EntropyRing:
         self._n = 0
         self._mean = 0.0
         self._m2 = 0.0
+        self._peak = 0.0
         self._replaced = 0
 
     def push(self, value: float) -> None:
@@ -105,16 +109,22 @@ class EntropyRing:
             d = x - self._mean
             self._mean += d / n
             self._m2 += d * (x - self._mean)
+            self._peak = self._m2
         else:
             old = buf[head]
             buf[head] = x
             d = x - old
             mean = self._mean
             new_mean = mean + d / n
-            self._m2 += d * ((x - new_mean) + (old - mean))
+            m2 = self._m2 + d * ((x - new_mean) + (old - mean))
+            self._m2 = m2
             self._mean = new_mean
             self._replaced += 1
-            if self._replaced >= n:
+            if m2 > self._peak:
+                self._peak = m2
+            # A collapse of m2 far below its recent peak means the running update
+            # lost its digits to cancellation: recompute exactly.
+            if self._replaced >= n or m2 < self._peak * _COLLAPSE:
                 self._recompute()
         head += 1
         self._head = 0 if head == self._cap else head
@@ -123,7 +133,7 @@ class EntropyRing:
         n = self._n
         mean = _compensated_sum(self._buf, n) / n
         self._mean = mean
-        self._m2 = _compensated_sq_dev(self._buf, n, mean)
+        self._m2 = self._peak = _compensated_sq_dev(self._buf, n, mean)
         self._replaced = 0
 
     @property
@@ -168,6 +178,7 @@ class EntropyRing:
         self._n = 0
         self._mean = 0.0
         self._m2 = 0.0
+        self._peak = 0.0
         self._replaced = 0
 
     def __len__(self) -> int:

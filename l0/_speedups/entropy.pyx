@@ -3,8 +3,10 @@
 ``EntropyRing`` keeps the last ``capacity`` float64 values in a numpy array with
 O(1) push, mean and population std: Welford updates for adding and replacing a
 value, plus an exact (compensated two-pass) recompute every ``capacity``
-replacements, so the rounding error of the running update never accumulates
-past one window. ``shannon_entropy`` is the entropy in bits of a string's
+replacements (so the rounding error of the running update never accumulates
+past one window) and whenever the running sum of squares collapses far below
+its recent peak (a regime change whose cancellation would otherwise swamp the
+small variance). ``shannon_entropy`` is the entropy in bits of a string's
 code-point distribution. Pure twin: ``l0._pure.entropy`` (same operation order).
 """
 
@@ -24,6 +26,8 @@ from operator import index as _index
 cnp.import_array()
 
 __all__ = ["EntropyRing", "shannon_entropy"]
+
+cdef double _COLLAPSE = 1e-9
 
 
 cdef Py_ssize_t _capacity(object value) except -1:
@@ -96,6 +100,7 @@ cdef class EntropyRing:
     cdef Py_ssize_t _replaced
     cdef double _mean
     cdef double _m2
+    cdef double _peak
 
     def __cinit__(self, capacity):
         self._cap = _capacity(capacity)
@@ -106,11 +111,12 @@ cdef class EntropyRing:
         self._replaced = 0
         self._mean = 0.0
         self._m2 = 0.0
+        self._peak = 0.0
 
     def push(self, value):
         """Add a finite number, evicting the oldest one when the ring is full."""
         cdef double x = _as_float(value)
-        cdef double old, d, mean, new_mean
+        cdef double old, d, mean, new_mean, m2
         cdef Py_ssize_t n = self._n
         if n < self._cap:
             self._buf[self._head] = x
@@ -119,18 +125,24 @@ cdef class EntropyRing:
             d = x - self._mean
             self._mean += d / n
             self._m2 += d * (x - self._mean)
+            self._peak = self._m2
         else:
             old = self._buf[self._head]
             self._buf[self._head] = x
             d = x - old
             mean = self._mean
             new_mean = mean + d / n
-            self._m2 += d * ((x - new_mean) + (old - mean))
+            m2 = self._m2 + d * ((x - new_mean) + (old - mean))
+            self._m2 = m2
             self._mean = new_mean
             self._replaced += 1
-            if self._replaced >= n:
+            if m2 > self._peak:
+                self._peak = m2
+            # A collapse of m2 far below its recent peak means the running update
+            # lost its digits to cancellation: recompute exactly.
+            if self._replaced >= n or m2 < self._peak * _COLLAPSE:
                 self._mean = _compensated_sum(self._buf, n) / n
-                self._m2 = _compensated_sq_dev(self._buf, n, self._mean)
+                self._m2 = self._peak = _compensated_sq_dev(self._buf, n, self._mean)
                 self._replaced = 0
         self._head += 1
         if self._head == self._cap:
@@ -175,6 +187,7 @@ cdef class EntropyRing:
         self._replaced = 0
         self._mean = 0.0
         self._m2 = 0.0
+        self._peak = 0.0
 
     def __len__(self):
         return self._n
