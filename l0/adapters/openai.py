@@ -1,35 +1,285 @@
-"""OpenAI (and LiteLLM) chat-completions stream adapter (work in progress)."""
+"""OpenAI chat-completions stream adapter (also LiteLLM's OpenAI-shaped chunks).
+
+Turns the chunks of an ``openai`` SDK stream (``AsyncStream[ChatCompletionChunk]``),
+a LiteLLM ``CustomStreamWrapper`` (``ModelResponseStream`` chunks) or any async
+iterator of OpenAI-shaped chunks (objects or plain dicts) into l0 events:
+
+* ``delta.content`` -> ``TOKEN`` (empty strings give no event);
+* each ``delta.tool_calls`` item -> ``TOOL_CALL`` with
+  ``data={"index", "id", "name", "arguments"}`` (one event per fragment; the
+  runtime buffers them into complete calls when ``buffer_tool_calls`` is set);
+* at the end, one ``COMPLETE`` carrying ``usage`` (``input_tokens``,
+  ``output_tokens``, plus ``total_tokens``), ``finish_reason`` and
+  ``metadata`` (``model``, ``provider``, ``id``, ``system_fingerprint``,
+  ``tool_calls``).
+
+A stream that ends without any ``finish_reason`` gets **no** COMPLETE event
+(unless ``require_finish_reason=False``): the runtime then treats it as
+truncated instead of silently complete. Errors raised by the SDK propagate
+unchanged so the runtime can retry them.
+"""
 
 from __future__ import annotations
 
+import sys
 from dataclasses import dataclass
 from typing import Any, AsyncIterator
+
+from l0.adapters.event import AdaptedEvent
+from l0.types import Event, EventType
+
+_TOKEN = EventType.TOKEN
+_TOOL_CALL = EventType.TOOL_CALL
+_COMPLETE = EventType.COMPLETE
 
 
 @dataclass
 class OpenAIAdapterOptions:
-    """Options for :class:`OpenAIAdapter`."""
+    """Options for :class:`OpenAIAdapter`.
+
+    The first four are the reference's. ``require_finish_reason`` (addition):
+    when True (default) a stream that ends with no ``finish_reason`` yields no
+    COMPLETE event, so the runtime reports it as truncated; set it to False for
+    servers that never send one.
+    """
 
     include_usage: bool = True
     include_tool_calls: bool = True
     emit_function_calls_as_tokens: bool = False
     choice_index: int | str = 0
+    require_finish_reason: bool = True
+
+    def __post_init__(self) -> None:
+        ci = self.choice_index
+        if isinstance(ci, bool) or not (isinstance(ci, int) or ci == "all"):
+            raise ValueError(f"choice_index must be an int or 'all', got {ci!r}")
+
+
+_DEFAULT_OPTIONS = OpenAIAdapterOptions()
+
+
+def _module_of(obj: Any) -> str:
+    return type(obj).__module__ or ""
+
+
+def _is_provider_module(module: str) -> bool:
+    if module.startswith("l0.") or module == "l0":
+        return False
+    return "openai" in module or "litellm" in module
+
+
+class StreamInfo:
+    """What the adapter learned about one stream (read by :mod:`l0.client`).
+
+    ``tool_call_open`` is True while a tool call has started and its stream
+    has not finished; a failure in that window must restart the call, never
+    continue it.
+    """
+
+    __slots__ = ("finish_reason", "model", "provider", "id", "system_fingerprint", "tool_calls", "tool_call_open",
+                 "chunks", "usage")
+
+    def __init__(self, provider: str) -> None:
+        self.finish_reason: str | None = None
+        self.model: str | None = None
+        self.provider = provider
+        self.id: str | None = None
+        self.system_fingerprint: str | None = None
+        self.tool_calls = 0
+        self.tool_call_open = False
+        self.chunks = 0
+        self.usage: dict[str, int] | None = None
+
+    def metadata(self) -> dict[str, Any]:
+        return {
+            "model": self.model,
+            "provider": self.provider,
+            "id": self.id,
+            "system_fingerprint": self.system_fingerprint,
+            "tool_calls": self.tool_calls,
+            "chunks": self.chunks,
+        }
 
 
 class OpenAIAdapter:
-    """Converts OpenAI-shaped chat-completion chunks into l0 events."""
+    """Adapter for OpenAI-shaped chat-completion streams (name ``"openai"``).
+
+    ``OpenAIAdapter(options)`` fixes the options used when the runtime calls
+    :meth:`wrap` (the runtime never passes options itself).
+    """
 
     name = "openai"
 
+    def __init__(self, options: OpenAIAdapterOptions | None = None) -> None:
+        if options is not None and not isinstance(options, OpenAIAdapterOptions):
+            raise TypeError(f"options must be an OpenAIAdapterOptions or None, got {type(options).__name__}")
+        self.options = options
+        self.last_info: StreamInfo | None = None
+
+    def __repr__(self) -> str:
+        return f"OpenAIAdapter(options={self.options!r})"
+
     def detect(self, stream: Any) -> bool:
-        module = type(stream).__module__ or ""
-        return "openai" in module or "litellm" in module
+        """True for ``openai`` / ``litellm`` stream objects (or coroutines defined there)."""
+        code = getattr(stream, "cr_code", None)
+        if code is not None:
+            return _is_provider_module(getattr(code, "co_filename", "").replace("/", ".").replace("\\", "."))
+        if _is_provider_module(_module_of(stream)):
+            return True
+        openai = sys.modules.get("openai")
+        if openai is not None:
+            stream_cls = getattr(openai, "AsyncStream", None)
+            if stream_cls is not None and isinstance(stream, stream_cls):
+                return True
+        return False
 
     async def wrap(self, stream: Any, options: OpenAIAdapterOptions | None = None) -> AsyncIterator[Any]:
-        raise NotImplementedError("OpenAIAdapter.wrap is not implemented yet")
-        yield  # pragma: no cover
+        """Yield ``AdaptedEvent(event, raw_chunk)`` for each event of ``stream``."""
+        async for event, chunk in self.iter_events(stream, options):
+            yield AdaptedEvent(event, chunk)
+
+    async def iter_events(
+        self, stream: Any, options: OpenAIAdapterOptions | None = None, info: StreamInfo | None = None
+    ) -> AsyncIterator[tuple[Event, Any]]:
+        """Yield ``(event, raw_chunk)`` pairs; ``raw_chunk`` is None for the final COMPLETE."""
+        opts = options or self.options or _DEFAULT_OPTIONS
+        if hasattr(stream, "__await__") and not hasattr(stream, "__aiter__"):
+            stream = await stream
+        if info is None:
+            info = StreamInfo("litellm" if "litellm" in _module_of(stream) else "openai")
+        self.last_info = info
+        _register(stream, info)
+        want_usage = opts.include_usage
+        want_tools = opts.include_tool_calls
+        as_tokens = opts.emit_function_calls_as_tokens
+        choice_index = opts.choice_index
+        all_choices = choice_index == "all"
+        finish_reason: str | None = None
+        chunks = 0
+        async for chunk in stream:
+            chunks += 1
+            if type(chunk) is dict:
+                chunk = _DictChunk(chunk)
+            if info.model is None:
+                _first_chunk(info, chunk)
+            choices = chunk.choices
+            if choices:
+                if all_choices:
+                    picked = choices
+                elif choice_index < len(choices):
+                    picked = (choices[choice_index],)
+                else:
+                    picked = ()
+                for choice in picked:
+                    delta = choice.delta
+                    if delta is not None:
+                        text = delta.content
+                        if text:
+                            yield Event(_TOKEN, text=text), chunk
+                        if want_tools:
+                            calls = delta.tool_calls
+                            if calls:
+                                info.tool_call_open = True
+                                for tc in calls:
+                                    data = _tool_data(tc)
+                                    if data["id"]:
+                                        info.tool_calls += 1
+                                    if as_tokens and data["arguments"]:
+                                        yield Event(_TOKEN, text=data["arguments"]), chunk
+                                    yield Event(_TOOL_CALL, data=data), chunk
+                    reason = choice.finish_reason
+                    if reason:
+                        finish_reason = reason
+            if want_usage:
+                usage = getattr(chunk, "usage", None)
+                if usage:
+                    info.usage = _usage(usage)
+        info.chunks = chunks
+        info.finish_reason = finish_reason
+        if finish_reason is None and opts.require_finish_reason:
+            return
+        info.tool_call_open = False
+        yield Event(_COMPLETE, usage=info.usage, finish_reason=finish_reason, metadata=info.metadata()), None
 
 
 LiteLLMAdapter = OpenAIAdapter
 
-__all__ = ["LiteLLMAdapter", "OpenAIAdapter", "OpenAIAdapterOptions"]
+
+def _first_chunk(info: StreamInfo, chunk: Any) -> None:
+    info.model = getattr(chunk, "model", None)
+    info.id = getattr(chunk, "id", None)
+    info.system_fingerprint = getattr(chunk, "system_fingerprint", None)
+
+
+def _tool_data(tc: Any) -> dict[str, Any]:
+    if type(tc) is dict:
+        fn = tc.get("function") or {}
+        return {"index": tc.get("index"), "id": tc.get("id"), "name": fn.get("name"), "arguments": fn.get("arguments")}
+    fn = getattr(tc, "function", None)
+    return {
+        "index": getattr(tc, "index", None),
+        "id": getattr(tc, "id", None),
+        "name": getattr(fn, "name", None) if fn is not None else None,
+        "arguments": getattr(fn, "arguments", None) if fn is not None else None,
+    }
+
+
+def _usage(usage: Any) -> dict[str, int]:
+    if isinstance(usage, dict):
+        get = usage.get
+    else:
+        def get(key: str, default: Any = None) -> Any:
+            return getattr(usage, key, default)
+    prompt = get("prompt_tokens", 0) or 0
+    completion = get("completion_tokens", 0) or 0
+    total = get("total_tokens", None)
+    return {
+        "input_tokens": prompt,
+        "output_tokens": completion,
+        "total_tokens": total if total is not None else prompt + completion,
+    }
+
+
+class _Obj:
+    """Attribute view of a dict (for OpenAI-shaped JSON chunks)."""
+
+    __slots__ = ("_d",)
+
+    def __init__(self, d: dict[str, Any]) -> None:
+        self._d = d
+
+    def __getattr__(self, name: str) -> Any:
+        value = self._d.get(name)
+        return _Obj(value) if type(value) is dict else value
+
+
+class _DictChunk(_Obj):
+    __slots__ = ()
+
+    @property
+    def choices(self) -> list[Any]:
+        return [_Obj(c) if type(c) is dict else c for c in self._d.get("choices") or ()]
+
+    def __getattr__(self, name: str) -> Any:
+        value = self._d.get(name)
+        if name == "usage":
+            return value
+        return _Obj(value) if type(value) is dict else value
+
+
+_INFO_ATTR = "_l0_stream_info"
+
+
+def _register(stream: Any, info: StreamInfo) -> None:
+    try:
+        setattr(stream, _INFO_ATTR, info)
+    except (AttributeError, TypeError):
+        pass
+
+
+def stream_info(stream: Any) -> StreamInfo | None:
+    """The :class:`StreamInfo` the adapter attached to ``stream`` (None if unknown)."""
+    return getattr(stream, _INFO_ATTR, None)
+
+
+__all__ = ["LiteLLMAdapter", "OpenAIAdapter", "OpenAIAdapterOptions", "StreamInfo", "stream_info"]
