@@ -141,7 +141,13 @@ class JsonStreamState:
         other._stack = bytearray(self._stack)
         return other
 
-    def feed(self, delta: str) -> bool:
+    def __copy__(self) -> JsonStreamState:
+        return self.copy()
+
+    def __deepcopy__(self, memo: object) -> JsonStreamState:
+        return self.copy()
+
+    def feed(self, delta: str, /) -> bool:
         """Validate the next chunk of text; ``False`` once an error has been seen.
 
         O(len(delta)). After the first error further chunks are only counted
@@ -422,6 +428,20 @@ class JsonStreamState:
     def complete(self) -> bool:
         """A complete top-level value has been seen and there is no error."""
         return self._mode == M_END and self._error is None
+
+    @property
+    def complete_at_end(self) -> bool:
+        """The text fed so far is a whole valid document if nothing more follows.
+
+        Like ``complete``, but a top-level number still open to more digits
+        (``42``) counts too.
+        """
+        mode = self._mode
+        if self._error is not None:
+            return False
+        return mode == M_END or (
+            self._depth == 0 and (mode == N_ZERO or mode == N_INT or mode == N_FRAC or mode == N_EXP_DIG)
+        )
 
     @property
     def started(self) -> bool:

@@ -580,6 +580,20 @@ cdef class JsonStreamState:
         return self.c.mode == M_END and self._error is None
 
     @property
+    def complete_at_end(self):
+        """The text fed so far is a whole valid document if nothing more follows.
+
+        Like ``complete``, but a top-level number still open to more digits
+        (``42``) counts too.
+        """
+        cdef int mode = self.c.mode
+        if self._error is not None:
+            return False
+        return mode == M_END or (
+            self.c.depth == 0 and (mode == N_ZERO or mode == N_INT or mode == N_FRAC or mode == N_EXP_DIG)
+        )
+
+    @property
     def started(self):
         """A non-whitespace character has been seen."""
         return self._error is not None or self.c.mode != M_VALUE or self.c.depth != 0
