@@ -156,10 +156,9 @@ class OpenAIAdapter:
         all_choices = choice_index == "all"
         finish_reason: str | None = None
         chunks = 0
-        async for chunk in stream:
+        async for raw in stream:
             chunks += 1
-            if type(chunk) is dict:
-                chunk = _DictChunk(chunk)
+            chunk = _DictChunk(raw) if type(raw) is dict else raw
             if info.model is None:
                 _first_chunk(info, chunk)
             choices = chunk.choices
@@ -175,7 +174,7 @@ class OpenAIAdapter:
                     if delta is not None:
                         text = delta.content
                         if text:
-                            yield Event(_TOKEN, text=text), chunk
+                            yield Event(_TOKEN, text=text), raw
                         if want_tools:
                             calls = delta.tool_calls
                             if calls:
@@ -185,8 +184,8 @@ class OpenAIAdapter:
                                     if data["id"]:
                                         info.tool_calls += 1
                                     if as_tokens and data["arguments"]:
-                                        yield Event(_TOKEN, text=data["arguments"]), chunk
-                                    yield Event(_TOOL_CALL, data=data), chunk
+                                        yield Event(_TOKEN, text=data["arguments"]), raw
+                                    yield Event(_TOOL_CALL, data=data), raw
                     reason = choice.finish_reason
                     if reason:
                         finish_reason = reason

@@ -1,0 +1,362 @@
+"""Wrap an OpenAI-compatible client so streaming calls run through ``l0``.
+
+``l0.wrap(AsyncOpenAI())`` (or :func:`wrap_client`) returns a
+:class:`WrappedClient`. ``await wrapped.chat.completions.create(..., stream=True)``
+returns an ``l0`` :class:`~l0.runtime.Stream` that applies the wrap-time
+options (guardrails, retry, timeout, fallbacks, continuation, callbacks) and
+calls the underlying ``create`` again for each attempt. Calls without
+``stream=True`` go straight to the client, and every other attribute
+(``embeddings``, ``models``, ``chat.completions.parse`` ...) is forwarded.
+
+Fallbacks may be stream factories (as in ``l0.run``), model names
+(``"gpt-4o-mini"``) or dicts of ``create`` keyword overrides
+(``{"model": "backup", "temperature": 0}``); names and dicts reuse the
+request's other arguments.
+
+On a continuation (``continue_from_last_good_token``) the next attempt asks
+the model to continue: the checkpoint is appended as an assistant message,
+followed by a user message with the continuation prompt. A failure in the
+middle of a tool call is never continued: that attempt re-sends the original
+request so the tool call is produced again from its start.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from l0.adapters.openai import OpenAIAdapter, stream_info
+
+DEFAULT_CONTINUATION_PROMPT = (
+    "Your previous answer was interrupted. Continue it exactly from where it stopped, "
+    "without repeating any of the text above and without any preamble."
+)
+
+_FIELDS = (
+    "fallbacks",
+    "guardrails",
+    "retry",
+    "timeout",
+    "adapter",
+    "on_event",
+    "on_token",
+    "on_tool_call",
+    "on_violation",
+    "context",
+    "buffer_tool_calls",
+    "continue_from_last_good_token",
+    "build_continuation_prompt",
+)
+
+
+class NotAnAsyncStreamError(TypeError):
+    """The wrapped client's ``create(stream=True)`` did not return an async stream.
+
+    Retrying cannot help (the client is synchronous), so the runtime does not retry it.
+    """
+
+    l0_retryable = False
+
+
+class ClientConfig:
+    """The wrap-time options of a :class:`WrappedClient`.
+
+    ``retry=None`` means ``Retry.recommended()``. ``run_options`` holds any
+    further keyword arguments of ``l0.run`` (``callbacks``, ``check_intervals``,
+    ``drift_detector``, ``on_retry`` ...), passed through unchanged.
+    """
+
+    __slots__ = (*_FIELDS, "run_options")
+
+    def __init__(
+        self,
+        *,
+        fallbacks: list[Any] | None = None,
+        guardrails: list[Any] | None = None,
+        retry: Any = None,
+        timeout: Any = None,
+        adapter: Any = None,
+        on_event: Callable[..., Any] | None = None,
+        on_token: Callable[[str], Any] | None = None,
+        on_tool_call: Callable[[str, str, dict[str, Any]], Any] | None = None,
+        on_violation: Callable[[Any], Any] | None = None,
+        context: dict[str, Any] | None = None,
+        buffer_tool_calls: bool = False,
+        continue_from_last_good_token: Any = True,
+        build_continuation_prompt: Callable[[str], str] | None = None,
+        run_options: Mapping[str, Any] | None = None,
+    ) -> None:
+        if retry is None:
+            from l0.types import Retry
+
+            retry = Retry.recommended()
+        if fallbacks is not None:
+            if isinstance(fallbacks, (str, bytes, Mapping)) or not hasattr(fallbacks, "__iter__"):
+                raise TypeError(
+                    "fallbacks must be a list of stream factories, model names or dicts of create() overrides, "
+                    f"got {type(fallbacks).__name__}"
+                )
+            fallbacks = list(fallbacks)
+            for i, fb in enumerate(fallbacks):
+                if not (callable(fb) or isinstance(fb, (str, Mapping))):
+                    raise TypeError(
+                        f"fallbacks[{i}] must be a stream factory, a model name or a dict of create() overrides, "
+                        f"got {type(fb).__name__}"
+                    )
+        if context is not None and not isinstance(context, dict):
+            raise TypeError(f"context must be a dict or None, got {type(context).__name__}")
+        self.fallbacks = fallbacks
+        self.guardrails = guardrails
+        self.retry = retry
+        self.timeout = timeout
+        self.adapter = adapter
+        self.on_event = on_event
+        self.on_token = on_token
+        self.on_tool_call = on_tool_call
+        self.on_violation = on_violation
+        self.context = context
+        self.buffer_tool_calls = bool(buffer_tool_calls)
+        self.continue_from_last_good_token = continue_from_last_good_token
+        self.build_continuation_prompt = build_continuation_prompt
+        self.run_options = dict(run_options or {})
+
+    def as_dict(self) -> dict[str, Any]:
+        """All fields as keyword arguments for :class:`ClientConfig`."""
+        out = {name: getattr(self, name) for name in _FIELDS}
+        out["run_options"] = dict(self.run_options)
+        return out
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{k}={getattr(self, k)!r}" for k in _FIELDS if getattr(self, k) not in (None, False))
+        return f"ClientConfig({shown})"
+
+
+class WrappedClient:
+    """An OpenAI-compatible client whose streaming completions run through ``l0``."""
+
+    __slots__ = ("_client", "_config", "chat")
+
+    def __init__(self, client: Any, config: ClientConfig | None = None) -> None:
+        self._client = client
+        self._config = config if config is not None else ClientConfig()
+        chat = getattr(client, "chat", None)
+        self.chat = WrappedChat(client, chat, self._config) if chat is not None else None
+
+    @property
+    def unwrapped(self) -> Any:
+        """The original client."""
+        return self._client
+
+    @property
+    def config(self) -> ClientConfig:
+        """The wrap-time options."""
+        return self._config
+
+    def with_options(self, **changes: Any) -> WrappedClient:
+        """A new wrapper with some options replaced (``None`` keeps the current value)."""
+        unknown = set(changes) - set(_FIELDS) - {"run_options"}
+        merged = self._config.as_dict()
+        for name, value in changes.items():
+            if name in unknown:
+                continue
+            if value is not None:
+                merged[name] = value
+        run_options = merged.pop("run_options")
+        run_options.update({k: v for k, v in changes.items() if k in unknown and v is not None})
+        return WrappedClient(self._client, ClientConfig(**merged, run_options=run_options))
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._client, name)
+
+    def __repr__(self) -> str:
+        return f"WrappedClient({self._client!r}, {self._config!r})"
+
+
+class WrappedChat:
+    """``client.chat`` with ``completions`` wrapped; other attributes are forwarded."""
+
+    __slots__ = ("_client", "_chat", "_config", "completions")
+
+    def __init__(self, client: Any, chat: Any, config: ClientConfig) -> None:
+        self._client = client
+        self._chat = chat
+        self._config = config
+        completions = getattr(chat, "completions", None)
+        self.completions = WrappedCompletions(completions, config) if completions is not None else None
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._chat, name)
+
+
+class WrappedCompletions:
+    """``client.chat.completions`` whose ``create(stream=True)`` returns an ``l0`` Stream."""
+
+    __slots__ = ("_completions", "_config")
+
+    def __init__(self, completions: Any, config: ClientConfig) -> None:
+        self._completions = completions
+        self._config = config
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        return getattr(self._completions, name)
+
+    async def create(self, **kwargs: Any) -> Any:
+        """Like the client's ``create``; with ``stream=True`` the result is an ``l0`` Stream."""
+        if not kwargs.get("stream"):
+            result = self._completions.create(**kwargs)
+            if inspect.isawaitable(result):
+                result = await result
+            return result
+        cfg = self._config
+        run = importlib.import_module("l0._entry").run
+        options: dict[str, Any] = dict(cfg.run_options)
+        last: list[Any] = [None]
+        fallbacks = [self._fallback(fb, kwargs, last) for fb in cfg.fallbacks or ()]
+        callbacks = _merge_callbacks(options.pop("callbacks", None), cfg)
+        return await run(
+            self._factory(kwargs, last),
+            fallbacks=fallbacks or None,
+            guardrails=cfg.guardrails,
+            retry=cfg.retry,
+            timeout=cfg.timeout,
+            adapter=cfg.adapter if cfg.adapter is not None else OpenAIAdapter(),
+            on_event=cfg.on_event,
+            context=cfg.context,
+            buffer_tool_calls=cfg.buffer_tool_calls,
+            continue_from_last_good_token=cfg.continue_from_last_good_token,
+            build_continuation_prompt=cfg.build_continuation_prompt,
+            callbacks=callbacks,
+            **options,
+        )
+
+    def _fallback(self, fb: Any, kwargs: dict[str, Any], last: list[Any]) -> Callable[..., Any]:
+        if isinstance(fb, str):
+            return self._factory({**kwargs, "model": fb}, last)
+        if isinstance(fb, Mapping):
+            return self._factory({**kwargs, **fb}, last)
+        return fb
+
+    def _factory(self, kwargs: dict[str, Any], last: list[Any]) -> Callable[[Any], Any]:
+        """A per-attempt factory; ``last`` (shared by the chain) holds the previous attempt's stream."""
+        create = self._completions.create
+
+        async def factory(ctx: Any) -> Any:
+            call = kwargs
+            previous = stream_info(last[0]) if last[0] is not None else None
+            interrupted_tool_call = previous is not None and previous.tool_call_open
+            if (
+                ctx is not None
+                and getattr(ctx, "is_continuation", False)
+                and getattr(ctx, "checkpoint", "")
+                and not interrupted_tool_call
+            ):
+                call = dict(kwargs)
+                call["messages"] = continuation_messages(
+                    kwargs.get("messages") or [], ctx.checkpoint, getattr(ctx, "continuation_prompt", None)
+                )
+            result = create(**call)
+            if inspect.isawaitable(result):
+                result = await result
+            if not hasattr(result, "__aiter__"):
+                raise NotAnAsyncStreamError(
+                    f"chat.completions.create(stream=True) returned {type(result).__name__}, not an async stream; "
+                    "l0.wrap() needs an async client such as openai.AsyncOpenAI"
+                )
+            last[0] = result
+            return result
+
+        return factory
+
+
+def continuation_messages(messages: list[Any], checkpoint: str, prompt: str | None = None) -> list[Any]:
+    """``messages`` plus the partial answer (assistant) and a request to continue it (user)."""
+    return [
+        *messages,
+        {"role": "assistant", "content": checkpoint},
+        {"role": "user", "content": prompt or DEFAULT_CONTINUATION_PROMPT},
+    ]
+
+
+def _merge_callbacks(callbacks: Any, cfg: ClientConfig) -> Any:
+    if callbacks is None and cfg.on_token is None and cfg.on_tool_call is None and cfg.on_violation is None:
+        return None
+    from l0.runtime import LifecycleCallbacks
+
+    base = callbacks if callbacks is not None else LifecycleCallbacks()
+    if not isinstance(base, LifecycleCallbacks):
+        raise TypeError(f"callbacks must be a LifecycleCallbacks, got {type(base).__name__}")
+    merged = LifecycleCallbacks(**{f: getattr(base, f) for f in base.__dataclass_fields__})
+    if cfg.on_token is not None:
+        merged.on_token = cfg.on_token
+    if cfg.on_tool_call is not None:
+        merged.on_tool_call = cfg.on_tool_call
+    if cfg.on_violation is not None:
+        merged.on_violation = cfg.on_violation
+    return merged
+
+
+def wrap_client(
+    client: Any,
+    *,
+    fallbacks: list[Any] | None = None,
+    guardrails: list[Any] | None = None,
+    retry: Any = None,
+    timeout: Any = None,
+    adapter: Any = None,
+    on_event: Callable[..., Any] | None = None,
+    on_token: Callable[[str], Any] | None = None,
+    on_tool_call: Callable[[str, str, dict[str, Any]], Any] | None = None,
+    on_violation: Callable[[Any], Any] | None = None,
+    context: dict[str, Any] | None = None,
+    buffer_tool_calls: bool = False,
+    continue_from_last_good_token: Any = True,
+    build_continuation_prompt: Callable[[str], str] | None = None,
+    **run_options: Any,
+) -> WrappedClient:
+    """Wrap an OpenAI-compatible client (anything with ``chat.completions.create``).
+
+    Extra keyword arguments are further ``l0.run`` options (``callbacks``,
+    ``check_intervals``, ``drift_detector``, ``on_retry`` ...).
+    """
+    chat = getattr(client, "chat", None)
+    if chat is None or getattr(chat, "completions", None) is None:
+        raise TypeError(
+            f"client must have chat.completions.create (an OpenAI-compatible client), got {type(client).__name__}"
+        )
+    config = ClientConfig(
+        fallbacks=fallbacks,
+        guardrails=guardrails,
+        retry=retry,
+        timeout=timeout,
+        adapter=adapter,
+        on_event=on_event,
+        on_token=on_token,
+        on_tool_call=on_tool_call,
+        on_violation=on_violation,
+        context=context,
+        buffer_tool_calls=buffer_tool_calls,
+        continue_from_last_good_token=continue_from_last_good_token,
+        build_continuation_prompt=build_continuation_prompt,
+        run_options=run_options,
+    )
+    return WrappedClient(client, config)
+
+
+__all__ = [
+    "ClientConfig",
+    "DEFAULT_CONTINUATION_PROMPT",
+    "NotAnAsyncStreamError",
+    "WrappedChat",
+    "WrappedClient",
+    "WrappedCompletions",
+    "continuation_messages",
+    "wrap_client",
+]
