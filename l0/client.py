@@ -245,35 +245,57 @@ class WrappedCompletions:
         return fb
 
     def _factory(self, kwargs: dict[str, Any], last: list[Any]) -> Callable[[Any], Any]:
-        """A per-attempt factory; ``last`` (shared by the chain) holds the previous attempt's stream."""
-        create = self._completions.create
+        return _make_factory(self._completions.create, kwargs, last)
 
-        async def factory(ctx: Any) -> Any:
-            call = kwargs
-            previous = stream_info(last[0]) if last[0] is not None else None
-            interrupted_tool_call = previous is not None and previous.tool_call_open
-            if (
-                ctx is not None
-                and getattr(ctx, "is_continuation", False)
-                and getattr(ctx, "checkpoint", "")
-                and not interrupted_tool_call
-            ):
-                call = dict(kwargs)
-                call["messages"] = continuation_messages(
-                    kwargs.get("messages") or [], ctx.checkpoint, getattr(ctx, "continuation_prompt", None)
-                )
-            result = create(**call)
-            if inspect.isawaitable(result):
-                result = await result
-            if not hasattr(result, "__aiter__"):
-                raise NotAnAsyncStreamError(
-                    f"chat.completions.create(stream=True) returned {type(result).__name__}, not an async stream; "
-                    "l0.wrap() needs an async client such as openai.AsyncOpenAI"
-                )
-            last[0] = result
-            return result
 
-        return factory
+def completion_factory(create: Callable[..., Any], /, **kwargs: Any) -> Callable[[Any], Any]:
+    """A stream factory for ``l0.run`` that calls ``create(**kwargs)`` once per attempt.
+
+    Use it with clients you do not wrap, e.g. LiteLLM::
+
+        stream = await l0.run(
+            completion_factory(litellm.acompletion, model="openai/gpt-4o-mini", messages=msgs, stream=True),
+            continue_from_last_good_token=True,
+        )
+
+    On a continuation it appends the checkpoint (assistant) and the
+    continuation prompt (user) to ``messages``; after a failure in the middle
+    of a tool call it re-sends the original request instead.
+    """
+    if not callable(create):
+        raise TypeError(f"create must be callable (e.g. litellm.acompletion), got {type(create).__name__}")
+    return _make_factory(create, kwargs, [None])
+
+
+def _make_factory(create: Callable[..., Any], kwargs: dict[str, Any], last: list[Any]) -> Callable[[Any], Any]:
+    """A per-attempt factory; ``last`` (shared by a fallback chain) holds the previous attempt's stream."""
+
+    async def factory(ctx: Any) -> Any:
+        call = kwargs
+        previous = stream_info(last[0]) if last[0] is not None else None
+        interrupted_tool_call = previous is not None and previous.tool_call_open
+        if (
+            ctx is not None
+            and getattr(ctx, "is_continuation", False)
+            and getattr(ctx, "checkpoint", "")
+            and not interrupted_tool_call
+        ):
+            call = dict(kwargs)
+            call["messages"] = continuation_messages(
+                kwargs.get("messages") or [], ctx.checkpoint, getattr(ctx, "continuation_prompt", None)
+            )
+        result = create(**call)
+        if inspect.isawaitable(result):
+            result = await result
+        if not hasattr(result, "__aiter__"):
+            raise NotAnAsyncStreamError(
+                f"create(stream=True) returned {type(result).__name__}, not an async stream; "
+                "l0 needs an async client such as openai.AsyncOpenAI"
+            )
+        last[0] = result
+        return result
+
+    return factory
 
 
 def continuation_messages(messages: list[Any], checkpoint: str, prompt: str | None = None) -> list[Any]:
@@ -357,6 +379,7 @@ __all__ = [
     "WrappedChat",
     "WrappedClient",
     "WrappedCompletions",
+    "completion_factory",
     "continuation_messages",
     "wrap_client",
 ]
