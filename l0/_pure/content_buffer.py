@@ -187,5 +187,19 @@ class ContentBuffer:
         self._cache = ""
         self._width = 1
 
+    def __reduce__(self) -> tuple:
+        return (_restore, (self.content, list(self._ends), self._width))
+
     def __repr__(self) -> str:
         return f"ContentBuffer(len={self._len}, token_count={len(self._ends)}, width={self._width})"
+
+
+def _restore(text: str, ends: list[int], width: int) -> ContentBuffer:
+    """Unpickling helper: rebuild a buffer from its text, token ends and width."""
+    buf = ContentBuffer(len(text))
+    start = 0
+    for end in ends:
+        buf.append(text[start:end])
+        start = end
+    buf._width = max(buf._width, width)
+    return buf

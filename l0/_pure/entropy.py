@@ -184,8 +184,20 @@ class EntropyRing:
     def __len__(self) -> int:
         return self._n
 
+    def __reduce__(self) -> tuple:
+        state = (list(self._buf), self._head, self._n, self._mean, self._m2, self._peak, self._replaced)
+        return (_restore, (self._cap, state))
+
     def __repr__(self) -> str:
         return f"EntropyRing(capacity={self._cap}, count={self._n})"
+
+
+def _restore(capacity: int, state: tuple) -> EntropyRing:
+    """Unpickling helper: a ring with exactly the saved internal state."""
+    ring = EntropyRing(capacity)
+    buf, ring._head, ring._n, ring._mean, ring._m2, ring._peak, ring._replaced = state
+    ring._buf = [float(v) for v in buf]
+    return ring
 
 
 def shannon_entropy(text: str) -> float:

@@ -292,5 +292,20 @@ cdef class ContentBuffer:
         self._ntok = 0
         self._cache = ""
 
+    def __reduce__(self):
+        return (_restore, (self.content, self._ends_arr[: self._ntok].tolist(), self._width))
+
     def __repr__(self):
         return f"ContentBuffer(len={self._len}, token_count={self._ntok}, width={self._width})"
+
+
+def _restore(text, ends, width):
+    """Unpickling helper: rebuild a buffer from its text, token ends and width."""
+    cdef ContentBuffer buf = ContentBuffer(len(text))
+    cdef Py_ssize_t start = 0
+    for end in ends:
+        buf.append(text[start:end])
+        start = end
+    if width > buf._width:
+        buf._widen(width, buf._len)
+    return buf

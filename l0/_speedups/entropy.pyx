@@ -192,8 +192,20 @@ cdef class EntropyRing:
     def __len__(self):
         return self._n
 
+    def __reduce__(self):
+        state = (self._arr.tolist(), self._head, self._n, self._mean, self._m2, self._peak, self._replaced)
+        return (_restore, (self._cap, state))
+
     def __repr__(self):
         return f"EntropyRing(capacity={self._cap}, count={self._n})"
+
+
+def _restore(capacity, state):
+    """Unpickling helper: a ring with exactly the saved internal state."""
+    cdef EntropyRing ring = EntropyRing(capacity)
+    buf, ring._head, ring._n, ring._mean, ring._m2, ring._peak, ring._replaced = state
+    ring._arr[:] = buf
+    return ring
 
 
 cdef struct _Slot:

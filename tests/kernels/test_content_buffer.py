@@ -436,3 +436,23 @@ def test_twins_agree_on_large_text_in_small_chunks(twins, seed, repeat, cuts):
     assert c.content == p.content == text
     assert c.tail(333) == p.tail(333) == text[-333:]
     assert c.token_count == p.token_count
+
+
+@pytest.mark.parametrize("how", ["copy", "deepcopy", "pickle"])
+def test_copy_and_pickle_are_independent_snapshots(kernels, how):
+    import copy
+    import pickle
+
+    buf = make(kernels, ["ab", "", "\u20ac", "cd"])
+    buf.truncate(3)  # width stays 2 although the text left is Latin-1
+    clone = {
+        "copy": copy.copy,
+        "deepcopy": copy.deepcopy,
+        "pickle": lambda b: pickle.loads(pickle.dumps(b)),
+    }[how](buf)
+    assert type(clone) is type(buf)
+    assert observe(clone, [0, 1, 2, 5]) == observe(buf, [0, 1, 2, 5])
+    clone.append("\U0001f600")
+    buf.append("z")
+    assert (clone.content, clone.width) == ("ab\u20ac\U0001f600", 4)
+    assert (buf.content, buf.width) == ("ab\u20acz", 2)

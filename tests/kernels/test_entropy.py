@@ -237,3 +237,28 @@ def test_entropy_of_str_subclass(kernels):
         pass
 
     assert kernels.shannon_entropy(Tagged("aabb")) == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize("how", ["copy", "deepcopy", "pickle"])
+def test_ring_copy_and_pickle_keep_the_exact_state(kernels, how):
+    import copy
+    import pickle
+
+    ring = kernels.EntropyRing(5)
+    for x in VALUES_FOR_COPY[:13]:
+        ring.push(x)
+    clone = {
+        "copy": copy.copy,
+        "deepcopy": copy.deepcopy,
+        "pickle": lambda r: pickle.loads(pickle.dumps(r)),
+    }[how](ring)
+    assert type(clone) is type(ring)
+    for x in VALUES_FOR_COPY[13:]:
+        ring.push(x)
+        clone.push(x)
+        assert (clone.values(), clone.mean(), clone.std()) == (ring.values(), ring.mean(), ring.std())
+    clone.push(100.0)
+    assert ring.last() != clone.last()
+
+
+VALUES_FOR_COPY = [0.5 * i + (-1) ** i * 3.25 for i in range(30)]
