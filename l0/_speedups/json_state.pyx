@@ -145,7 +145,7 @@ cdef inline int _after_value(Core* s, Py_ssize_t end) noexcept nogil:
 
 
 @cython.cdivision(True)
-cdef Py_ssize_t _scan(Core* s, const char_t* data, Py_ssize_t i, Py_ssize_t n, Py_ssize_t base) noexcept nogil:
+cdef inline Py_ssize_t _scan(Core* s, const char_t* data, Py_ssize_t i, Py_ssize_t n, Py_ssize_t base) noexcept nogil:
     """Run the machine over data[i:n]; return n, or the index where s.err was set."""
     cdef int mode = s.mode
     cdef Py_UCS4 c
