@@ -8,8 +8,11 @@ One classifier decides the type of an exception, in this order:
 2. its message, with word-boundary patterns in the reference's order
    (so "assessment" never means "sse" and "uncertain" never means "cert");
 3. its ``errno`` (104, 111, -2, ...);
-4. the same steps on its ``__cause__`` / ``__context__`` chain (the OpenAI SDK
-   wraps the httpx error that says what really happened).
+4. the same steps on its explicit ``__cause__`` chain (``raise ... from``): the
+   OpenAI SDK wraps the httpx error that says what really happened. Generic
+   answers ("Connection error.", a wrapper class) defer to a definite cause.
+   The implicit ``__context__`` is not followed: an error raised while
+   handling a network error is not itself a network error.
 
 Every ``is_*`` predicate is true exactly for the type :func:`classify` returns,
 so ``check``, ``analyze`` and the predicates always agree.
@@ -71,8 +74,9 @@ _DROPPED = _any(
     _w("econnreset"), _w("econnaborted"), _w("epipe"), _w("pipe broken"), _w("broken pipe"), _w("socket error"),
     _w("eof occurred"), _w("network (?:is )?unreachable"), _w("host (?:is )?unreachable"),
     _w("no route to host"), _w("server disconnected"), _w("remote end closed connection"),
-    _w("connection error"),
 )
+# Generic wording of SDK wrappers ("Connection error."): the wrapped cause, if any, says more.
+_GENERIC = re.compile(_w("connection error"))
 _ECONNRESET = _any(_w("econnreset"), _w("connection reset by peer"))
 _ECONNREFUSED = _any(
     _w("econnrefused"), _w("connection refused"), _w("all connection attempts failed"), _w("cannot connect to host"),
@@ -241,34 +245,44 @@ def get_error_code(error: BaseException) -> str | None:
     return value if isinstance(value, str) else str(value)
 
 
-def _classify_one(error: BaseException) -> NetworkErrorType | None:
+def _classify_one(error: BaseException) -> tuple[NetworkErrorType | None, bool]:
+    """Type of one exception and whether that answer is definite (else a cause may refine it)."""
     if _is_truncation(error):
-        return T.PARTIAL_CHUNKS
+        return T.PARTIAL_CHUNKS, True
     if is_l0_timeout(error):
-        return T.TIMEOUT
+        return T.TIMEOUT, True
     rule = _class_rule(error)
     if rule is not None and not rule[1]:
-        return rule[0]
-    found = _by_message(error, _message(error))
+        return rule[0], True
+    msg = _message(error)
+    found = _by_message(error, msg)
     if found is not None:
-        return found
-    if rule is not None:
-        return rule[0]
+        return found, True
     code = get_error_code(error)
-    return None if code is None else _ERRNO_TYPES.get(code.upper())
+    by_code = None if code is None else _ERRNO_TYPES.get(code.upper())
+    if by_code is not None:
+        return by_code, True
+    if rule is not None:
+        return rule[0], False
+    if _GENERIC.search(msg):
+        return T.CONNECTION_DROPPED, False
+    return None, False
 
 
 def classify(error: BaseException) -> NetworkErrorType | None:
     """The network error type of ``error``, or ``None`` if it is not a network error."""
     seen: set[int] = set()
+    tentative: NetworkErrorType | None = None
     current: BaseException | None = error
     while current is not None and id(current) not in seen and len(seen) < 8:
         seen.add(id(current))
-        found = _classify_one(current)
-        if found is not None:
+        found, definite = _classify_one(current)
+        if definite:
             return found
-        current = current.__cause__ or current.__context__
-    return None
+        if tentative is None:
+            tentative = found
+        current = current.__cause__
+    return tentative
 
 
 _ADVICE: dict[NetworkErrorType, tuple[bool, str, dict[str, str]]] = {
