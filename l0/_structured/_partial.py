@@ -1,0 +1,247 @@
+"""Partial objects while streaming, driven incrementally by the JSON state machine.
+
+Each token is fed once to a :class:`~l0._backend.JsonStreamState`, split only
+at the structural characters ``{ } [ ] ,`` it contains, so the state machine
+can tell (outside strings, by depth) where a value ends:
+
+* depth 1 - a top-level member (object schema) or item (array schema) is
+  complete at the ``,`` after it, at the close of its own container, or at
+  the close of the top-level container;
+* depth 2 - for a member whose schema type is a list, each item of that list
+  is complete likewise, so long arrays fill in item by item.
+
+Only the text of a completed value is parsed (once) and validated (once) on
+its own: field constraints and field validators see complete values only;
+model validators never see a partial object (they run in the final
+validation). Per token the work is O(len(token)); per completed value
+O(len(value)). The whole buffer is never re-parsed.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from bisect import bisect_left, bisect_right
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+
+from l0._backend import JsonStreamState
+
+from ._schema import SchemaHandle
+
+__all__ = ["PartialParser"]
+
+logger = logging.getLogger("l0")
+
+_STRUCT = re.compile(r"[{}\[\],]")
+
+_PREAMBLE, _JSON, _DONE, _OFF = 0, 1, 2, 3
+
+
+def _loads(text: str) -> Any:
+    try:
+        return orjson.loads(text)
+    except orjson.JSONDecodeError:
+        # orjson refuses lone surrogates that the state machine (and json) accept
+        return json.loads(text)
+
+
+class PartialParser:
+    """Builds typed partial snapshots of the value being streamed.
+
+    ``feed(delta)`` with every token; ``snapshot`` is the latest snapshot,
+    ``on_snapshot`` is called with each new one. A snapshot is a partial
+    model (all fields optional, completed fields validated) for a Pydantic
+    model, a dict for object schemas, a list for array schemas. Lists inside
+    snapshots grow in place (copy a snapshot to keep it unchanged).
+
+    Parsing stops (``active`` False) at the end of the top-level value, or at
+    the first syntax error (comments, single quotes, ...): final validation
+    with repair still handles such output.
+    """
+
+    __slots__ = (
+        "_handle", "_shape", "_opener", "_st", "_phase", "_pieces", "_ends", "_end",
+        "_seg1", "_done1", "_seg2", "_done2", "_arr_key", "_arr_items", "_arr_check",
+        "_on_snapshot", "snapshot", "updates", "errors",
+    )
+
+    def __init__(self, handle: SchemaHandle, on_snapshot: Callable[[Any], None] | None = None) -> None:
+        self._handle = handle
+        self._shape = handle.partial_shape
+        self._opener = "[" if self._shape == "array" else "{"
+        self._st = JsonStreamState()
+        self._phase = _PREAMBLE if self._shape is not None else _OFF
+        self._pieces: list[str] = []
+        self._ends: list[int] = []
+        self._end = 0
+        self._seg1 = 0
+        self._done1 = False
+        self._seg2 = 0
+        self._done2 = False
+        self._arr_key: str | None = None
+        self._arr_items: list[Any] | None = None
+        self._arr_check: Callable[[Any], Any] | None = None
+        self._on_snapshot = on_snapshot
+        self.snapshot: Any = None
+        self.updates = 0
+        self.errors: list[Exception] = []
+
+    @property
+    def active(self) -> bool:
+        """Still waiting for or inside the top-level value."""
+        return self._phase <= _JSON
+
+    def feed(self, delta: str) -> None:
+        """Consume the next token. O(len(delta)) plus O(len(v)) per value v it completes."""
+        phase = self._phase
+        if phase == _PREAMBLE:
+            i = delta.find(self._opener)
+            if i < 0:
+                return
+            delta = delta[i:]
+            self._phase = phase = _JSON
+            self.snapshot = self._handle.new_snapshot()
+        if phase != _JSON or not delta:
+            return
+        st = self._st
+        base = self._end
+        self._pieces.append(delta)
+        self._end = base + len(delta)
+        self._ends.append(self._end)
+        prev = 0
+        for m in _STRUCT.finditer(delta):
+            i = m.end()
+            st.feed(delta[prev:i])
+            prev = i
+            if st.error is not None:
+                self._phase = _OFF
+                return
+            if st.in_string:
+                continue
+            c = m.group()
+            d = st.depth
+            off = base + i
+            if c == ",":
+                if d == 1:
+                    self._end_segment1(off - 1)
+                    self._seg1 = off
+                elif d == 2 and self._arr_key is not None:
+                    self._end_item(off - 1)
+                    self._seg2 = off
+            elif c == "{" or c == "[":
+                if d == 1:
+                    self._seg1 = off
+                elif d == 2 and c == "[" and self._shape == "object":
+                    self._start_member_array(off)
+            elif d == 0:
+                self._end_segment1(off - 1)
+                self._phase = _DONE
+                self._release()
+                return
+            elif d == 1:
+                if self._arr_key is not None:
+                    self._end_item(off - 1)
+                    self._arr_key = None
+                self._end_segment1(off)
+                self._done1 = True
+            elif d == 2 and self._arr_key is not None:
+                self._end_item(off)
+                self._done2 = True
+        if prev < len(delta):
+            st.feed(delta[prev:])
+            if st.error is not None:
+                self._phase = _OFF
+
+    # text of completed values ------------------------------------------------------------------
+    def _slice(self, a: int, b: int) -> str:
+        ends = self._ends
+        pieces = self._pieces
+        i = bisect_right(ends, a)
+        j = bisect_left(ends, b)
+        if i >= len(pieces) or a >= b:
+            return ""
+        start_i = ends[i] - len(pieces[i])
+        if i == j:
+            return pieces[i][a - start_i : b - start_i]
+        start_j = ends[j] - len(pieces[j])
+        return "".join([pieces[i][a - start_i :], *pieces[i + 1 : j], pieces[j][: b - start_j]])
+
+    def _drop_before(self, a: int) -> None:
+        i = bisect_right(self._ends, a)
+        if i:
+            del self._pieces[:i]
+            del self._ends[:i]
+
+    def _release(self) -> None:
+        self._pieces.clear()
+        self._ends.clear()
+
+    def _emit(self) -> None:
+        self.updates += 1
+        if self._on_snapshot is not None:
+            try:
+                self._on_snapshot(self.snapshot)
+            except Exception:
+                logger.warning("on_partial callback raised (ignored)", exc_info=True)
+
+    def _end_segment1(self, end: int) -> None:
+        if self._done1:
+            self._done1 = False
+            self._drop_before(end)
+            return
+        text = self._slice(self._seg1, end).strip()
+        self._drop_before(end)
+        if not text:
+            return
+        h = self._handle
+        try:
+            if self._shape == "object":
+                for key, value in _loads("{" + text + "}").items():
+                    self.snapshot = h.add_member(self.snapshot, key, value)
+            else:
+                self.snapshot.append(h.validate_item(_loads(text)))
+        except Exception as exc:  # an invalid value is left out; final validation reports it
+            self.errors.append(exc)
+            return
+        self._emit()
+
+    def _start_member_array(self, off: int) -> None:
+        head = self._slice(self._seg1, off - 1).strip()
+        self._arr_key = None
+        if not head.endswith(":"):
+            return
+        try:
+            key = _loads(head[:-1].strip())
+        except ValueError:
+            return
+        if not isinstance(key, str):
+            return
+        check = self._handle.member_item_validator(key)
+        if check is None:
+            return
+        self._arr_key = key
+        self._arr_items = []
+        self._arr_check = check
+        self._seg2 = off
+        self._done2 = False
+
+    def _end_item(self, end: int) -> None:
+        if self._done2:
+            self._done2 = False
+            return
+        text = self._slice(self._seg2, end).strip()
+        if not text:
+            return
+        try:
+            item = self._arr_check(_loads(text))  # type: ignore[misc]
+        except Exception as exc:
+            self.errors.append(exc)
+            return
+        assert self._arr_items is not None and self._arr_key is not None
+        self._arr_items.append(item)
+        self.snapshot = self._handle.set_member_items(self.snapshot, self._arr_key, self._arr_items)
+        self._emit()

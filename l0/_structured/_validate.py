@@ -1,0 +1,108 @@
+"""Parse, correct and validate one output text (``_parse_and_validate``)."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from l0._utils import auto_correct_json, extract_json, extract_json_from_markdown
+from l0.events import EventBus, ObservabilityEventType
+
+from ._schema import SchemaHandle
+from ._types import AutoCorrectInfo
+
+__all__ = ["Parsed", "parse_and_validate"]
+
+logger = logging.getLogger("l0")
+E = ObservabilityEventType
+
+
+@dataclass
+class Parsed:
+    """A validated value with the text it came from and what was corrected."""
+
+    data: Any
+    raw: str
+    corrected: bool
+    corrections: list[str] = field(default_factory=list)
+    validation_ms: float = 0.0
+
+
+def _call_quietly(fn: Callable[..., Any] | None, *args: Any) -> None:
+    if fn is None:
+        return
+    try:
+        fn(*args)
+    except Exception:  # a failing user callback never breaks structured output
+        logger.warning("structured callback %r raised (ignored)", getattr(fn, "__name__", fn), exc_info=True)
+
+
+def correct_text(
+    text: str,
+    auto_correct: bool,
+    on_auto_correct: Callable[[AutoCorrectInfo], None] | None,
+    bus: EventBus,
+) -> tuple[str, bool, list[str]]:
+    """Extraction and auto-correction of ``text``: ``(text, corrected, corrections)``."""
+    original = text
+    text = extract_json_from_markdown(text)
+    corrected = False
+    corrections: list[str] = []
+    if not auto_correct:
+        return text, corrected, corrections
+    bus.emit(E.AUTO_CORRECT_START)
+    r = auto_correct_json(text, track_corrections=True)
+    if r.success:
+        text, corrected, corrections = r.text, r.corrected, list(r.corrections)
+    else:
+        extracted = extract_json(original)
+        if extracted != original:
+            r2 = auto_correct_json(extracted, track_corrections=True)
+            if r2.success:
+                text, corrected = r2.text, True
+                corrections = ["extract_json", *[c for c in r2.corrections if c != "extract_json"]]
+                r = r2
+    if corrected:
+        _call_quietly(
+            on_auto_correct,
+            AutoCorrectInfo(original=original, corrected=text, corrections=list(corrections), success=r.success),
+        )
+    bus.emit(E.AUTO_CORRECT_END, corrected=corrected, corrections=list(corrections))
+    return text, corrected, corrections
+
+
+def parse_and_validate(
+    text: str,
+    handle: SchemaHandle,
+    *,
+    auto_correct: bool,
+    strict_mode: bool,
+    on_auto_correct: Callable[[AutoCorrectInfo], None] | None,
+    bus: EventBus,
+    schema_name: str | None = None,
+    validate: Callable[[str], Any] | None = None,
+) -> Parsed:
+    """Extract, correct and validate; a failure raises ``pydantic.ValidationError``.
+
+    ``validate`` replaces the handle's text validation (used by structured_array).
+    """
+    bus.emit(E.PARSE_START, content_length=len(text))
+    started = time.perf_counter()
+    text, corrected, corrections = correct_text(text, auto_correct, on_auto_correct, bus)
+    bus.emit(E.SCHEMA_VALIDATION_START, schema_type=handle.kind, schema_name=schema_name or handle.name)
+    v_start = time.perf_counter()
+    try:
+        data = validate(text) if validate is not None else handle.validate_text(text, strict_mode)
+    except Exception:
+        now = time.perf_counter()
+        bus.emit(E.SCHEMA_VALIDATION_END, valid=False, duration_ms=(now - v_start) * 1000.0)
+        bus.emit(E.PARSE_END, success=False, duration_ms=(now - started) * 1000.0)
+        raise
+    now = time.perf_counter()
+    v_ms = (now - v_start) * 1000.0
+    bus.emit(E.SCHEMA_VALIDATION_END, valid=True, duration_ms=v_ms)
+    bus.emit(E.PARSE_END, success=True, duration_ms=(now - started) * 1000.0)
+    return Parsed(data, text, corrected, corrections, v_ms)
