@@ -507,3 +507,50 @@ class JsonStreamState:
             f"<JsonStreamState offset={self._offset} depth={self._depth} "
             f"expecting={self.expecting!r} error={self._error!r}>"
         )
+
+    def __reduce__(self) -> tuple:
+        lit = _LITERALS.index(self._lit) if self._lit else 0
+        fields = (
+            self._mode,
+            int(self._is_key),
+            self._hex_left,
+            lit,
+            self._lit_pos,
+            self._offset,
+            self._last_good,
+            self._esc_start,
+            self._token_start,
+            self._error_offset,
+            self._open_braces,
+            self._close_braces,
+            self._open_brackets,
+            self._close_brackets,
+        )
+        return (_restore, (self._max_depth, self.stack, self._error, fields))
+
+
+def _restore(max_depth: int, stack: str, error: str | None, fields: tuple) -> JsonStreamState:
+    """Unpickling helper: rebuild a state from its stack, error and scalar fields."""
+    state = JsonStreamState(max_depth)
+    (
+        state._mode,
+        is_key,
+        state._hex_left,
+        lit,
+        state._lit_pos,
+        state._offset,
+        state._last_good,
+        state._esc_start,
+        state._token_start,
+        state._error_offset,
+        state._open_braces,
+        state._close_braces,
+        state._open_brackets,
+        state._close_brackets,
+    ) = fields
+    state._is_key = bool(is_key)
+    state._lit = _LITERALS[lit] if state._mode == M_LITERAL else ""
+    state._stack = bytearray(stack.encode("ascii"))
+    state._depth = len(stack)
+    state._error = error
+    return state

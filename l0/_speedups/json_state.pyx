@@ -657,3 +657,52 @@ cdef class JsonStreamState:
             f"<JsonStreamState offset={self.c.offset} depth={self.c.depth} "
             f"expecting={self.expecting!r} error={self._error!r}>"
         )
+
+    def __reduce__(self):
+        fields = (
+            self.c.mode,
+            self.c.is_key,
+            self.c.hex_left,
+            self.c.lit,
+            self.c.lit_pos,
+            self.c.offset,
+            self.c.last_good,
+            self.c.esc_start,
+            self.c.token_start,
+            self.c.error_offset,
+            self.c.open_braces,
+            self.c.close_braces,
+            self.c.open_brackets,
+            self.c.close_brackets,
+        )
+        return (_restore, (self.c.max_depth, self.stack, self._error, fields))
+
+
+def _restore(max_depth, str stack, error, tuple fields):
+    """Unpickling helper: rebuild a state from its stack, error and scalar fields."""
+    cdef JsonStreamState state = JsonStreamState(max_depth)
+    cdef Py_ssize_t k
+    (
+        state.c.mode,
+        state.c.is_key,
+        state.c.hex_left,
+        state.c.lit,
+        state.c.lit_pos,
+        state.c.offset,
+        state.c.last_good,
+        state.c.esc_start,
+        state.c.token_start,
+        state.c.error_offset,
+        state.c.open_braces,
+        state.c.close_braces,
+        state.c.open_brackets,
+        state.c.close_brackets,
+    ) = fields
+    state.c.lit_len = 5 if state.c.lit == 1 else 4
+    while state.c.cap < len(stack):
+        state._grow()
+    for k in range(len(stack)):
+        state.c.stack[k] = OBJ if stack[k] == "{" else ARR
+    state.c.depth = len(stack)
+    state._error = error
+    return state

@@ -6,7 +6,9 @@ Generated-input property tests live in ``test_json_state_props.py``.
 from __future__ import annotations
 
 import copy
+import inspect
 import json
+import pickle
 
 import pytest
 
@@ -492,3 +494,47 @@ def test_index_like_max_depth_is_accepted(kernels):
             return 3
 
     assert kernels.JsonStreamState(Depth()).max_depth == 3
+
+
+# --- pickling and twin surface ------------------------------------------------------------------
+
+
+def test_pickle_round_trip_at_every_prefix(kernels):
+    doc = '{"a": [1.5e-3, "x\\u00e9\\"", tru'
+    rest = 'e, null, {"b": false}], "c": -0}'
+    state = kernels.JsonStreamState(6)
+    for ch in doc:
+        state.feed(ch)
+        clone = pickle.loads(pickle.dumps(state))
+        assert type(clone) is type(state)
+        assert snapshot(clone) == snapshot(state)
+    clone = pickle.loads(pickle.dumps(state))
+    clone.feed(rest)
+    assert clone.complete and clone.max_depth == 6
+    assert not state.complete
+    broken = fed(kernels, "[1,]")
+    assert snapshot(pickle.loads(pickle.dumps(broken))) == snapshot(broken)
+
+
+def _doc(obj) -> str:
+    """A docstring without the signature line Cython's ``embedsignature`` prepends."""
+    text = inspect.cleandoc(obj.__doc__ or "")
+    first, _, rest = text.partition("\n")
+    if first.startswith("JsonStreamState"):
+        text = rest.strip()
+    return text
+
+
+def test_twins_have_the_same_public_surface_and_docstrings(twins):
+    compiled, pure = twins
+    a, b = compiled.JsonStreamState, pure.JsonStreamState
+    public = {name for name in dir(b) if not name.startswith("_")}
+    assert public == {name for name in dir(a) if not name.startswith("_")}
+    assert public >= {
+        "feed", "reset", "copy", "closing_plan", "closing_suffix", "error", "error_offset", "offset", "depth",
+        "complete", "started", "in_string", "escape_next", "open_braces", "close_braces", "open_brackets",
+        "close_brackets",
+    }  # fmt: skip
+    assert _doc(a) == _doc(b)
+    for name in public:
+        assert _doc(getattr(a, name)) == _doc(getattr(b, name)), name

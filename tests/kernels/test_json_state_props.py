@@ -10,6 +10,7 @@ Every document is fed in a random chunking. ``json.loads`` also accepts
 from __future__ import annotations
 
 import json
+import pickle
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -219,8 +220,11 @@ def test_twins_agree_after_every_chunk(twins, data):
     for piece in chunked(data.draw, doc):
         assert a.feed(piece) == b.feed(piece)
         assert snapshot(a) == snapshot(b)
-        if data.draw(st.booleans()):
+        how = data.draw(st.sampled_from(["keep", "copy", "pickle"]))
+        if how == "copy":
             a, b = a.copy(), b.copy()
+        elif how == "pickle":
+            a, b = pickle.loads(pickle.dumps(a)), pickle.loads(pickle.dumps(b))
     assert repr(a) == repr(b)
 
 
