@@ -1,0 +1,1 @@
+"""Benchmark harnesses behind ``python -m l0 bench`` (not part of the public API)."""
