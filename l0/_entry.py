@@ -1,0 +1,73 @@
+"""The top-level entry points: ``l0.run`` (alias ``l0.l0``) and ``l0.wrap``."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from l0.runtime import LazyStream, LifecycleCallbacks, Stream, _internal_run
+from l0.types import CheckIntervals, Retry, Timeout
+
+__all__ = ["run", "l0", "wrap"]
+
+
+async def run(
+    stream: Any,
+    *,
+    fallbacks: list[Any] | None = None,
+    guardrails: list[Any] | None = None,
+    drift_detector: Any = None,
+    retry: Retry | None = None,
+    timeout: Timeout | None = None,
+    check_intervals: CheckIntervals | None = None,
+    adapter: Any = None,
+    on_event: Callable[..., Any] | None = None,
+    context: dict[str, Any] | None = None,
+    buffer_tool_calls: bool = False,
+    continue_from_last_good_token: Any = False,
+    build_continuation_prompt: Callable[[str], str] | None = None,
+    callbacks: LifecycleCallbacks | None = None,
+    on_start: Callable[..., Any] | None = None,
+    on_complete: Callable[..., Any] | None = None,
+    on_error: Callable[..., Any] | None = None,
+    on_stream_event: Callable[..., Any] | None = None,
+    on_violation: Callable[..., Any] | None = None,
+    on_retry: Callable[..., Any] | None = None,
+    on_fallback: Callable[..., Any] | None = None,
+    on_resume: Callable[..., Any] | None = None,
+    on_checkpoint: Callable[..., Any] | None = None,
+    on_timeout: Callable[..., Any] | None = None,
+    on_abort: Callable[..., Any] | None = None,
+    on_drift: Callable[..., Any] | None = None,
+    on_tool_call: Callable[..., Any] | None = None,
+    on_token: Callable[..., Any] | None = None,
+    truncation: str = "retry",
+    keep_raw_chunks: bool | int = False,
+) -> Stream[Any]:
+    """Run a stream with retries, fallbacks, timeouts, guardrails and resume.
+
+    ``stream`` is a factory called once per attempt (zero arguments, or one:
+    the :class:`~l0.runtime.StreamContext`); it may return an async iterator or
+    a coroutine resolving to one. Every argument is checked here; iteration
+    starts the first attempt. See ``docs/runtime.md``.
+    """
+    options = dict(locals())
+    return await _internal_run(options.pop("stream"), **options)
+
+
+l0 = run
+
+
+def wrap(client_or_stream: Any, **options: Any) -> Any:
+    """Wrap an OpenAI-style client (-> ``WrappedClient``) or a raw stream (-> :class:`LazyStream`).
+
+    A raw stream can be read only once, so it is never retried.
+    """
+    chat = getattr(client_or_stream, "chat", None)
+    if chat is not None and getattr(chat, "completions", None) is not None:
+        return importlib.import_module("l0.client").wrap_client(client_or_stream, **options)
+    options.pop("retry", None)
+    options.pop("continue_from_last_good_token", None)
+    options.pop("build_continuation_prompt", None)
+    return LazyStream(client_or_stream, **options)

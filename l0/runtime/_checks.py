@@ -1,0 +1,302 @@
+"""Guardrail phases, drift checks, tool calls and other non-token events.
+
+These run at check cadence or per non-text event, never per text token.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+from l0.errors import Error, ErrorCode, ErrorContext
+from l0.events import ObservabilityEventType as O
+from l0.types import Event, EventType
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._engine import Attempt
+    from ._runner import Runner
+
+__all__ = ["new_session", "new_drift_session", "violation_dict", "evaluate", "guardrail_phase", "drift_check",
+           "other_event", "finish_tool_calls"]
+
+
+# -- sessions --------------------------------------------------------------------------------------
+
+class _CheckSession:
+    """Session for a rule object without ``new_session`` (calls ``rule.check(state)``)."""
+
+    __slots__ = ("_check",)
+
+    def __init__(self, check: Any) -> None:
+        self._check = check
+
+    def check(self, state: Any) -> list[Any]:
+        return list(self._check(state) or ())
+
+
+def new_session(rule: Any) -> Any:
+    factory = getattr(rule, "new_session", None)
+    if factory is not None:
+        return factory()
+    return _CheckSession(rule.check)
+
+
+class _DriftLegacySession:
+    """Session for a detector without ``new_session``: ``check(content, delta)`` (O(n) per check)."""
+
+    __slots__ = ("_detector",)
+
+    def __init__(self, detector: Any) -> None:
+        self._detector = detector
+
+    def check(self, state: Any, delta: str) -> Any:
+        return self._detector.check(state.content, delta)
+
+
+def new_drift_session(detector: Any) -> Any:
+    factory = getattr(detector, "new_session", None)
+    if factory is not None:
+        return factory()
+    return _DriftLegacySession(detector)
+
+
+def violation_dict(v: Any) -> dict[str, Any]:
+    if dataclasses.is_dataclass(v) and not isinstance(v, type):
+        return {f.name: getattr(v, f.name) for f in dataclasses.fields(v)}
+    return dict(getattr(v, "__dict__", {}))
+
+
+# -- outcome ---------------------------------------------------------------------------------------
+
+def _own_evaluate(violations: list[Any]) -> tuple[bool, bool]:
+    halt = retry = False
+    for v in violations:
+        severity = getattr(v, "severity", "error")
+        if severity == "fatal" or (severity == "error" and not getattr(v, "recoverable", True)):
+            halt = True
+        elif severity == "error":
+            retry = True
+    return retry, halt
+
+
+def evaluate(violations: list[Any]) -> tuple[bool, bool]:
+    """``(should_retry, should_halt)`` per the documented severity semantics."""
+    try:
+        from l0.guardrails import evaluate_violations
+    except ImportError:
+        return _own_evaluate(violations)
+    outcome = evaluate_violations(violations)
+    return bool(outcome.should_retry), bool(outcome.should_halt)
+
+
+def _raise_for(run: Runner, violations: list[Any]) -> None:
+    should_retry, should_halt = evaluate(violations)
+    if not (should_retry or should_halt):
+        return
+    state = run.state
+    if should_halt:
+        chosen = next((v for v in violations if getattr(v, "severity", "") == "fatal"
+                       or (getattr(v, "severity", "") == "error" and not getattr(v, "recoverable", True))),
+                      violations[0])
+        code, prefix = ErrorCode.FATAL_GUARDRAIL_VIOLATION, "Fatal guardrail violation"
+    else:
+        chosen = next((v for v in violations if getattr(v, "severity", "") == "error"), violations[0])
+        code, prefix = ErrorCode.GUARDRAIL_VIOLATION, "Guardrail violation"
+    raise Error(
+        f"{prefix}: {getattr(chosen, 'message', chosen)}",
+        ErrorContext(
+            code=code, checkpoint=state.checkpoint, token_count=state.token_count,
+            content_length=len(state.buffer), model_retry_count=state.model_retry_count,
+            network_retry_count=state.network_retry_count, fallback_index=state.fallback_index,
+            context=run.context,
+        ),
+    )
+
+
+# -- guardrails and drift --------------------------------------------------------------------------
+
+def _callback_id() -> str:
+    from uuid6 import uuid7
+
+    return "cb_" + uuid7().hex[:12]
+
+
+async def guardrail_phase(run: Runner, att: Attempt, *, final: bool) -> None:
+    """Run the streaming sessions (or, at completion, all of them); act on the outcome."""
+    sessions = att.guard_all if final else att.guard_stream
+    if not sessions:
+        return
+    state = run.state
+    bus_on = run.bus.enabled
+    emit = run.emit
+    t0 = time.perf_counter()
+    if bus_on:
+        emit(O.GUARDRAIL_PHASE_START, phase="post", ruleCount=len(sessions))
+    found: list[Any] = []
+    for index, (rule, session) in enumerate(sessions):
+        if bus_on:
+            cb_id = _callback_id()
+            t1 = time.perf_counter()
+            emit(O.GUARDRAIL_RULE_START, index=index, ruleId=rule.name, callbackId=cb_id)
+        violations = list(session.check(state) or ())
+        if bus_on:
+            passed = not violations
+            emit(O.GUARDRAIL_RULE_RESULT, index=index, ruleId=rule.name, passed=passed,
+                 violation=violation_dict(violations[0]) if violations else None)
+            emit(O.GUARDRAIL_RULE_END, index=index, ruleId=rule.name, passed=passed, callbackId=cb_id,
+                 durationMs=(time.perf_counter() - t1) * 1000.0)
+        found.extend(violations)
+    if found:
+        state.violations.extend(found)
+        if "on_violation" in run.cbs:
+            for v in found:
+                if bus_on:
+                    cb_id = _callback_id()
+                    t1 = time.perf_counter()
+                    emit(O.GUARDRAIL_CALLBACK_START, callbackId=cb_id, ruleId=getattr(v, "rule", None))
+                await run.fire("on_violation", v)
+                if bus_on:
+                    emit(O.GUARDRAIL_CALLBACK_END, callbackId=cb_id, ruleId=getattr(v, "rule", None),
+                         durationMs=(time.perf_counter() - t1) * 1000.0)
+    if bus_on:
+        emit(O.GUARDRAIL_PHASE_END, phase="post", passed=not found, violations=[violation_dict(v) for v in found],
+             durationMs=(time.perf_counter() - t0) * 1000.0)
+    if found:
+        _raise_for(run, found)
+
+
+def _drift_types(result: Any) -> list[str]:
+    return [getattr(t, "value", t) for t in (getattr(result, "types", None) or ())]
+
+
+async def drift_check(run: Runner, att: Attempt) -> None:
+    state = run.state
+    buf = state.buffer
+    delta = buf.since(att.drift_pos)
+    att.drift_pos = len(buf)
+    result = att.drift_session.check(state, delta)
+    detected = bool(getattr(result, "detected", False))
+    types = _drift_types(result) if detected else []
+    confidence = getattr(result, "confidence", None)
+    if detected:
+        state.drift_detected = True
+    if run.bus.enabled:
+        run.emit(O.DRIFT_CHECK_RESULT, detected=detected, score=(confidence or 0.0) if detected else 0.0,
+                 metrics={t: True for t in types}, threshold=0.5)
+    if detected:
+        await run.fire("on_drift", types, confidence)
+
+
+# -- non-token events ------------------------------------------------------------------------------
+
+def _parse_args(text: str) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        value = json.loads(text)
+    except ValueError:
+        return {"_raw": text}
+    return value if isinstance(value, dict) else {"_raw": text}
+
+
+async def other_event(run: Runner, att: Attempt, ev: Event) -> bool:
+    """Bookkeeping for a non-token event; True if the consumer should get it now."""
+    t = ev.type
+    state = run.state
+    if t is EventType.TOOL_CALL or t == "tool_call":
+        if att.watchdog is not None:
+            att.watchdog.mark = run.loop_time()
+        return await _tool_fragment(run, att, ev)
+    if t is EventType.COMPLETE or t == "complete":
+        att.complete_event = ev
+        reason = ev.finish_reason
+        if reason is None and ev.metadata:
+            reason = ev.metadata.get("finish_reason")
+        att.finish_reason = reason
+        return False  # delivered after the final checks pass
+    if t is EventType.ERROR or t == "error":
+        att.inband_error = ev.error if ev.error is not None else "in-band error event"
+        return True
+    if t is EventType.PROGRESS or t == "progress":
+        if ev.progress is not None:
+            state.last_progress = ev.progress
+        return True
+    if t is EventType.DATA or t == "data":
+        if ev.payload is not None:
+            state.data_outputs.append(ev.payload)
+        return True
+    if (t is EventType.MESSAGE or t == "message") and ev.data and run.bus.enabled:
+        data = ev.data
+        call_id = data.get("tool_call_id")
+        if call_id is not None and data.get("role") == "tool":
+            run.emit(O.TOOL_RESULT, toolCallId=call_id, result=data.get("content"))
+    return True
+
+
+async def _tool_fragment(run: Runner, att: Attempt, ev: Event) -> bool:
+    data = ev.data or {}
+    index = data.get("index")
+    fragment = data.get("arguments") or ""
+    if run.buffer_tool_calls:
+        buf = att.tool_buf
+        if buf is None:
+            buf = att.tool_buf = {}
+        if index is None:
+            index = len(buf)
+        entry = buf.get(index)
+        if entry is None:
+            buf[index] = {"id": data.get("id"), "name": data.get("name"), "arguments": fragment}
+        else:
+            if data.get("id"):
+                entry["id"] = data["id"]
+            if data.get("name"):
+                entry["name"] = data["name"]
+            entry["arguments"] += fragment
+        return False
+    if att.tool_seen is None:
+        att.tool_seen, att.tool_args, att.tool_ids = {}, {}, {}
+    call_id = data.get("id")
+    key = index if index is not None else call_id
+    if call_id:
+        att.tool_ids[key] = call_id
+    att.tool_args.setdefault(key, []).append(fragment)
+    if call_id and call_id not in att.tool_seen:
+        name = data.get("name")
+        att.tool_seen[call_id] = name
+        args = _parse_args(fragment)
+        run.emit(O.TOOL_REQUESTED, toolName=name, toolCallId=call_id, arguments=args)
+        run.emit(O.TOOL_START, toolCallId=call_id, toolName=name)
+        await run.fire("on_tool_call", name, call_id, args)
+    return True
+
+
+async def finish_tool_calls(run: Runner, att: Attempt) -> list[Event]:
+    """TOOL_COMPLETED/TOOL_ERROR for streamed calls; announce and return buffered calls."""
+    emit = run.emit
+    if att.tool_seen:
+        by_id: dict[str, str] = {}
+        for key, call_id in att.tool_ids.items():
+            by_id[call_id] = "".join(att.tool_args.get(key, ()))
+        for call_id, name in att.tool_seen.items():
+            text = by_id.get(call_id, "")
+            ok = "_raw" not in _parse_args(text)
+            if not ok:
+                emit(O.TOOL_ERROR, toolCallId=call_id, toolName=name, error="arguments are not valid JSON")
+            emit(O.TOOL_COMPLETED, toolCallId=call_id, status="success" if ok else "error")
+    out: list[Event] = []
+    if att.tool_buf:
+        for index in sorted(att.tool_buf, key=lambda k: (str(type(k)), k)):
+            entry = att.tool_buf[index]
+            call_id, name, text = entry["id"], entry["name"], entry["arguments"]
+            args = _parse_args(text)
+            emit(O.TOOL_REQUESTED, toolName=name, toolCallId=call_id, arguments=args)
+            emit(O.TOOL_START, toolCallId=call_id, toolName=name)
+            await run.fire("on_tool_call", name, call_id, args)
+            ok = "_raw" not in args
+            if not ok:
+                emit(O.TOOL_ERROR, toolCallId=call_id, toolName=name, error="arguments are not valid JSON")
+            emit(O.TOOL_COMPLETED, toolCallId=call_id, status="success" if ok else "error")
+            out.append(Event(type=EventType.TOOL_CALL, data={"id": call_id, "name": name, "arguments": text}))
+    return out

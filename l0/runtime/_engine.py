@@ -1,0 +1,226 @@
+"""The attempt engine: the per-attempt object and the per-token hot path.
+
+Everything that runs per event is in :func:`drive`, the one async generator a
+:class:`~l0.runtime.Stream` iterates. Per token it does O(1) work: one type
+check, an append to the content buffer, a counter store, one integer compare
+against the next due check, the token callbacks only when set, the yield and
+(with a timeout) one timestamp store. Everything rarer (checks, tool calls,
+completion, errors) lives in :class:`~l0.runtime._runner.Runner`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import TYPE_CHECKING, Any
+
+from l0.types import Event, EventType
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._runner import Runner
+
+__all__ = ["Attempt", "drive", "NEVER"]
+
+NEVER = 1 << 62  # a token count no stream reaches: "no check due"
+
+
+class Attempt:
+    """Everything that belongs to one attempt and dies with it."""
+
+    __slots__ = (
+        "index", "number", "fallback_index", "is_retry", "is_fallback", "context",
+        "raw", "source", "adapter", "coerce", "task", "watchdog", "exhausted",
+        "resuming", "checkpoint", "dedupe",
+        "first_pending", "next_due", "next_ckpt", "next_guard", "next_drift", "ckpt_len",
+        "guard_stream", "guard_all", "drift_session", "drift_pos",
+        "complete_event", "finish_reason", "inband_error",
+        "tool_seen", "tool_args", "tool_ids", "tool_buf",
+    )
+
+    def __init__(self, index: int, number: int, fallback_index: int) -> None:
+        self.index = index
+        self.number = number
+        self.fallback_index = fallback_index
+        self.is_retry = number > 1
+        self.is_fallback = fallback_index > 0
+        self.context: Any = None
+        self.raw: Any = None
+        self.source: Any = None
+        self.adapter: Any = None
+        self.coerce: Any = None
+        self.task: asyncio.Task[Any] | None = None
+        self.watchdog: Any = None
+        self.exhausted = False
+        self.resuming = False
+        self.checkpoint = ""
+        self.dedupe: Any = None
+        self.first_pending = True
+        self.next_due = NEVER
+        self.next_ckpt = NEVER
+        self.next_guard = NEVER
+        self.next_drift = NEVER
+        self.ckpt_len = 0
+        self.guard_stream: list[tuple[Any, Any]] = []
+        self.guard_all: list[tuple[Any, Any]] = []
+        self.drift_session: Any = None
+        self.drift_pos = 0
+        self.complete_event: Event | None = None
+        self.finish_reason: str | None = None
+        self.inband_error: Any = None
+        self.tool_seen: dict[str, str] | None = None
+        self.tool_args: dict[Any, list[str]] | None = None
+        self.tool_ids: dict[Any, str] | None = None
+        self.tool_buf: dict[Any, dict[str, Any]] | None = None
+
+    def schedule(self, n: int) -> int:
+        """Recompute the next token count at which some check is due."""
+        due = self.next_ckpt
+        if self.next_guard < due:
+            due = self.next_guard
+        if self.next_drift < due:
+            due = self.next_drift
+        if self.first_pending and n + 1 < due:
+            due = n + 1
+        self.next_due = due
+        return due
+
+
+async def drive(run: Runner) -> AsyncIterator[Event]:
+    """Yield the events of a run: attempts, retries and fallbacks, with the hot loop inline."""
+    state = run.state
+    append = state.buffer.append
+    TOKEN = EventType.TOKEN
+    EventT = Event
+    aborted = False
+
+    def stop() -> None:
+        nonlocal aborted
+        aborted = True
+
+    run.stop_generator = stop
+    try:
+        while True:
+            att = await run.begin_attempt()
+            if att is None:
+                return
+            err: BaseException | None = None
+            try:
+                if att.resuming:
+                    yield EventT(type=TOKEN, text="")
+                it = None if aborted else await run.open_attempt(att)
+                wd = att.watchdog
+                coerce = att.coerce
+                tokcb = run.token_callback
+                if it is not None and att.dedupe is not None:
+                    now = run.loop_time
+                    dd = att.dedupe
+                    async for ev in it:
+                        if type(ev) is not EventT:
+                            ev = coerce(ev)
+                        text = ev.text
+                        if (ev.type is TOKEN or ev.type == "token") and text:
+                            out = dd.feed(ev, text)
+                        else:
+                            out = dd.flush()
+                            out.append(ev)
+                        if out is not None:
+                            for item in out:
+                                if await run.handle(att, item):
+                                    yield item
+                                if aborted:
+                                    break
+                        if wd is not None:
+                            wd.mark = now()
+                        if aborted or dd.decided:
+                            break
+                    else:
+                        att.exhausted = True
+                        for item in dd.flush():
+                            if await run.handle(att, item):
+                                yield item
+                            if aborted:
+                                break
+                    run.dedupe_decided(att)
+                n = state.token_count
+                next_due = att.schedule(n)
+                if it is None or aborted or att.exhausted:
+                    pass
+                elif wd is None:
+                    # Hot loop (no timeout). The watchdog variant below differs by one store.
+                    async for ev in it:
+                        if type(ev) is not EventT:
+                            ev = coerce(ev)
+                        if ev.type is TOKEN:
+                            text = ev.text
+                            if text:
+                                append(text)
+                                n += 1
+                                state.token_count = n
+                                if n == next_due:
+                                    next_due = await run.due(att, ev, text)
+                                elif tokcb is not None:
+                                    r = tokcb(ev, text)
+                                    if r is not None:
+                                        await run.settle(att, r)
+                            yield ev
+                        elif await run.handle(att, ev):
+                            n = state.token_count
+                            next_due = att.next_due
+                            yield ev
+                        else:
+                            n = state.token_count
+                            next_due = att.next_due
+                        if aborted:
+                            break
+                else:
+                    now = run.loop_time
+                    async for ev in it:
+                        if type(ev) is not EventT:
+                            ev = coerce(ev)
+                        if ev.type is TOKEN:
+                            text = ev.text
+                            if text:
+                                append(text)
+                                n += 1
+                                state.token_count = n
+                                if n == next_due:
+                                    next_due = await run.due(att, ev, text)
+                                elif tokcb is not None:
+                                    r = tokcb(ev, text)
+                                    if r is not None:
+                                        await run.settle(att, r)
+                            yield ev
+                        elif await run.handle(att, ev):
+                            n = state.token_count
+                            next_due = att.next_due
+                            yield ev
+                        else:
+                            n = state.token_count
+                            next_due = att.next_due
+                        wd.mark = now()
+                        if aborted:
+                            break
+                if aborted:
+                    continue
+                att.exhausted = True
+                for ev in await run.end_of_stream(att):
+                    yield ev
+                await run.finalize(att)
+                if att.complete_event is not None:
+                    yield att.complete_event
+                await run.complete(att)
+                return
+            except asyncio.CancelledError:
+                if run.claim_cancel(att):
+                    err = run.pending_interrupt(att)
+                    if err is None:
+                        continue
+                else:
+                    raise
+            except Exception as exc:  # noqa: BLE001 - every attempt error goes through recovery
+                err = exc
+            finally:
+                await run.close_attempt(att)
+            await run.recover(att, err)
+    finally:
+        run.finished = True

@@ -1,0 +1,511 @@
+"""The run-level orchestration around the hot loop: attempt preamble, opening the
+source, due checks, completion, and recovery (retry / fallback / give up).
+
+Nothing here runs per token except through :meth:`Runner.due` (at check
+cadence) and :meth:`Runner.handle` (non-token events and the resume prelude).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+import time
+from typing import Any
+
+from l0.adapters._registry import resolve_adapter
+from l0.adapters.event import AdaptedEvent, EventPassthroughAdapter, StreamItemError, coerce_item
+from l0.errors import (
+    NetworkError,
+    categorize_error,
+    error_code_value,
+    get_failure_type,
+    get_recovery_strategy,
+    truncation_error,
+)
+from l0.events import ObservabilityEventType as O
+from l0.retry import RetryManager
+from l0.types import ErrorCategory, Event, EventType, State
+
+from . import _checks
+from ._callbacks import call_safely
+from ._context import StreamContext
+from ._engine import NEVER, Attempt
+from ._resume import OverlapBuffer
+from ._watchdog import TimeoutError, Watchdog
+
+logger = logging.getLogger("l0")
+
+sleep = asyncio.sleep  # module attribute so tests can inject a fake clock
+
+_NETWORKISH = (ErrorCategory.NETWORK, ErrorCategory.TRANSIENT)
+_TOKEN = EventType.TOKEN
+
+
+class Runner:
+    """One ``run()``: configuration, the live :class:`State`, the bus, retry counters and the source list."""
+
+    def __init__(self, cfg: dict[str, Any]) -> None:
+        self.state = State()
+        self.streams: list[tuple[Any, bool]] = cfg["streams"]
+        self.single_use: bool = cfg["single_use"]
+        self.guardrails: list[Any] = cfg["guardrails"]
+        self.drift_detector = cfg["drift_detector"]
+        self.retry = cfg["retry"]
+        self.retry_mgr = RetryManager(self.retry)
+        self.timeout = cfg["timeout"]
+        self.intervals = cfg["check_intervals"]
+        self.adapter_hint = cfg["adapter"]
+        self.bus = cfg["bus"]
+        self.emit = self.bus.emit
+        self.context = cfg["context"]
+        self.buffer_tool_calls: bool = cfg["buffer_tool_calls"]
+        self.continuation = cfg["continuation"]
+        self.build_prompt = cfg["build_continuation_prompt"]
+        self.cbs: dict[str, Any] = cfg["callbacks"]
+        self.truncation: str = cfg["truncation"]
+        self.raw_chunks: Any = cfg["raw_chunks"]
+        self.token_callback = self._make_token_callback()
+        self.errors: list[BaseException] = []
+        self.gen: Any = None
+        self.stop_generator: Any = None
+        self.finished = False
+        self.aborted = False
+        self.stream_index = 0
+        self.attempt_number = 0
+        self.attempt_count = 0
+        self.pending_resume: str | None = None
+        self.previous_error: BaseException | None = None
+        self.current: Attempt | None = None
+        self.net_failed = False
+        self.dropped = False
+        self.checkpoints_created = 0
+        self.started_ms = time.time() * 1000.0
+        self._abort_cancel: int | None = None
+        self.loop_time: Any = time.monotonic
+
+    # -- callbacks ------------------------------------------------------------------------------
+
+    def callback_failed(self, name: str, exc: BaseException) -> None:
+        logger.warning("Callback %s raised %s: %s (ignored; the stream goes on)", name, type(exc).__name__, exc)
+        if self.bus.enabled:
+            self.emit(O.CALLBACK_ERROR, callback=name, error=str(exc), errorType=type(exc).__name__)
+
+    async def fire(self, name: str, *args: Any) -> None:
+        cb = self.cbs.get(name)
+        if cb is not None:
+            pending = call_safely(self.callback_failed, name, cb, args)
+            if pending is not None:
+                await pending
+                wd = self.current.watchdog if self.current is not None else None
+                if wd is not None:
+                    wd.mark = self.loop_time()
+
+    def fire_sync(self, name: str, *args: Any) -> None:
+        """For callers that cannot await (``abort()``): an async callback is scheduled as a task."""
+        cb = self.cbs.get(name)
+        if cb is None:
+            return
+        pending = call_safely(self.callback_failed, name, cb, args)
+        if pending is not None:
+            try:
+                task = asyncio.get_running_loop().create_task(pending)
+            except RuntimeError:
+                pending.close()
+                return
+            _BACKGROUND.add(task)
+            task.add_done_callback(_BACKGROUND.discard)
+
+    def _make_token_callback(self) -> Any:
+        on_event = self.cbs.get("on_event")
+        on_token = self.cbs.get("on_token")
+        if on_event is None and on_token is None:
+            return None
+        report = self.callback_failed
+
+        def token_callback(ev: Event, text: str) -> Any:
+            first = call_safely(report, "on_event", on_event, (ev,)) if on_event is not None else None
+            second = call_safely(report, "on_token", on_token, (text,)) if on_token is not None else None
+            if first is None:
+                return second
+            if second is None:
+                return first
+            return _both(first, second)
+
+        return token_callback
+
+    async def settle(self, att: Attempt, pending: Any) -> None:
+        """Await an async token callback; time spent in user code does not count as provider silence."""
+        await pending
+        if att.watchdog is not None:
+            att.watchdog.mark = self.loop_time()
+
+    # -- attempt preamble -----------------------------------------------------------------------
+
+    async def begin_attempt(self) -> Attempt | None:
+        state = self.state
+        if self.aborted:
+            if self.bus.enabled:
+                self.emit(O.ABORT_COMPLETED, tokenCount=state.token_count, contentLength=len(state.buffer))
+            self.session_end(success=False, aborted=True)
+            return None
+        self.attempt_number += 1
+        self.attempt_count += 1
+        att = Attempt(self.attempt_count - 1, self.attempt_number, self.stream_index)
+        self.current = att
+        state.truncated = False
+        if att.is_retry:
+            self.emit(O.ATTEMPT_START, attempt=att.number, isRetry=True, isFallback=att.is_fallback)
+        await self.fire("on_start", att.number, att.is_retry, att.is_fallback)
+        resume, self.pending_resume = self.pending_resume, None
+        prompt = None
+        if resume:
+            if self._checkpoint_valid(resume):
+                self.emit(O.CONTINUATION_START, checkpointLength=len(resume))
+                self.emit(O.RESUME_START, checkpoint=resume, tokenCount=state.token_count)
+                await self.fire("on_resume", resume, state.token_count)
+                state.resume_point = resume
+                state.resume_from = len(resume)
+                state.continuation_used = True
+                att.resuming = True
+                att.checkpoint = resume
+                cont = self.continuation
+                if cont.deduplicate:
+                    att.dedupe = OverlapBuffer(resume, cont.deduplication_options)
+                if self.build_prompt is not None:
+                    prompt = self.build_prompt(resume)
+            else:
+                self.reset_content()
+        att.context = StreamContext(
+            attempt=att.index,
+            retry_count=self.retry_mgr.total_retries,
+            fallback_index=self.stream_index,
+            checkpoint=att.checkpoint,
+            continuation_prompt=prompt,
+            is_continuation=att.resuming,
+            previous_error=self.previous_error,
+        )
+        self._prepare_checks(att)
+        return att
+
+    def _checkpoint_valid(self, checkpoint: str) -> bool:
+        cont = self.continuation
+        if not cont.validate_checkpoint or not self.guardrails:
+            return True
+        probe = State(content=checkpoint)
+        valid = True
+        for index, rule in enumerate(self.guardrails):
+            if not getattr(rule, "streaming", True):
+                continue
+            violations = _checks.new_session(rule).check(probe) or []
+            bad = [v for v in violations if getattr(v, "severity", "error") in ("error", "fatal")]
+            if bad:
+                valid = False
+                if self.bus.enabled:
+                    self.emit(O.GUARDRAIL_RULE_RESULT, index=index, ruleId=rule.name, passed=False,
+                              violation=_checks.violation_dict(bad[0]))
+        return valid
+
+    def _prepare_checks(self, att: Attempt) -> None:
+        n = self.state.token_count
+        if self.continuation is not None:
+            step = self.continuation.checkpoint_interval
+            att.next_ckpt = (n // step + 1) * step
+            att.ckpt_len = len(self.state.buffer)
+        if self.guardrails:
+            sessions = [(rule, _checks.new_session(rule)) for rule in self.guardrails]
+            att.guard_all = sessions
+            att.guard_stream = [(r, s) for r, s in sessions if getattr(r, "streaming", True)]
+            if att.guard_stream:
+                step = self.intervals.guardrails
+                att.next_guard = (n // step + 1) * step
+        if self.drift_detector is not None:
+            att.drift_session = _checks.new_drift_session(self.drift_detector)
+            att.drift_pos = len(self.state.buffer)
+            step = self.intervals.drift
+            att.next_drift = (n // step + 1) * step
+
+    # -- opening the source ---------------------------------------------------------------------
+
+    async def open_attempt(self, att: Attempt) -> Any:
+        emit = self.emit
+        emit(O.STREAM_INIT)
+        factory, wants_context = self.streams[self.stream_index]
+        raw = factory(att.context) if wants_context else factory()
+        if inspect.isawaitable(raw):
+            raw = await raw
+        att.raw = raw
+        emit(O.ADAPTER_WRAP_START)
+        adapter = resolve_adapter(raw, self.adapter_hint)
+        att.adapter = adapter
+        emit(O.ADAPTER_DETECTED, adapterId=getattr(adapter, "name", type(adapter).__name__))
+        emit(O.STREAM_READY)
+        if self.net_failed:
+            self.net_failed = False
+            emit(O.NETWORK_RECOVERY, attempt=att.number, fallbackIndex=self.stream_index)
+        if self.dropped:
+            self.dropped = False
+            emit(O.CONNECTION_RESTORED, attempt=att.number, fallbackIndex=self.stream_index)
+        timeout = self.timeout
+        if timeout is not None:
+            emit(O.TIMEOUT_START, timeoutType="initial", configuredMs=timeout.initial_token)
+        if type(adapter) is EventPassthroughAdapter:
+            if not hasattr(raw, "__aiter__"):
+                raise StreamItemError(f"the stream factory returned {type(raw).__name__}, not an async iterator")
+            source = raw.__aiter__()
+            att.coerce = self._coerce_passthrough
+        else:
+            source = adapter.wrap(raw)
+            if inspect.isawaitable(source) and not hasattr(source, "__aiter__"):
+                source = await source
+            source = source.__aiter__()
+            att.coerce = self._coerce_adapted
+        att.source = source
+        emit(O.ADAPTER_WRAP_END)
+        loop = asyncio.get_running_loop()
+        att.task = asyncio.current_task()
+        if type(loop).time is asyncio.BaseEventLoop.time:
+            self.loop_time = time.monotonic
+        else:
+            self.loop_time = loop.time
+        if timeout is not None and (timeout.initial_token is not None or timeout.inter_token is not None):
+            att.watchdog = Watchdog(loop, timeout.initial_token_seconds, timeout.inter_token_seconds,
+                                    self.gen, att.task)
+        return source
+
+    def _coerce_passthrough(self, item: Any) -> Event:
+        if isinstance(item, AdaptedEvent) and self.raw_chunks is not None and item.raw_chunk is not None:
+            self.raw_chunks.append(item.raw_chunk)
+        return coerce_item(item)
+
+    def _coerce_adapted(self, item: Any) -> Event:
+        if isinstance(item, Event):
+            return item
+        if isinstance(item, AdaptedEvent):
+            if self.raw_chunks is not None and item.raw_chunk is not None:
+                self.raw_chunks.append(item.raw_chunk)
+            return item.event
+        raise StreamItemError(f"adapter wrap() must yield l0.Event or AdaptedEvent, got {type(item).__name__}")
+
+    # -- tokens and other events outside the hot loop -------------------------------------------
+
+    async def handle(self, att: Attempt, ev: Event) -> bool:
+        """Process one event outside the hot loop; True if it should be yielded."""
+        t = ev.type
+        if t is _TOKEN or t == "token":
+            text = ev.text
+            if text:
+                state = self.state
+                state.buffer.append(text)
+                state.token_count = n = state.token_count + 1
+                if n == att.next_due:
+                    await self.due(att, ev, text)
+                elif self.token_callback is not None:
+                    pending = self.token_callback(ev, text)
+                    if pending is not None:
+                        await self.settle(att, pending)
+            return True
+        return await _checks.other_event(self, att, ev)
+
+    async def due(self, att: Attempt, ev: Event, text: str) -> int:
+        """A check is due at this token: first-token work, checkpoint, callbacks, guardrails, drift."""
+        state = self.state
+        n = state.token_count
+        now = time.time()
+        state.last_token_at = now
+        if att.first_pending:
+            att.first_pending = False
+            if state.first_token_at is None:
+                state.first_token_at = now
+            if self.timeout is not None:
+                self.emit(O.TIMEOUT_RESET, timeoutType="inter", configuredMs=self.timeout.inter_token,
+                          tokenIndex=n - 1)
+        if n == att.next_ckpt:
+            att.next_ckpt += self.continuation.checkpoint_interval
+            await self.periodic_checkpoint(att)
+        if self.token_callback is not None:
+            pending = self.token_callback(ev, text)
+            if pending is not None:
+                await self.settle(att, pending)
+        if n == att.next_guard:
+            att.next_guard += self.intervals.guardrails
+            await _checks.guardrail_phase(self, att, final=False)
+        if n == att.next_drift:
+            att.next_drift += self.intervals.drift
+            await _checks.drift_check(self, att)
+        return att.schedule(n)
+
+    async def periodic_checkpoint(self, att: Attempt) -> None:
+        state = self.state
+        att.ckpt_len = len(state.buffer)
+        self.checkpoints_created += 1
+        # Periodic checkpoints record a length: materializing the text every few tokens would be O(n^2).
+        if self.bus.enabled:
+            self.emit(O.CHECKPOINT_SAVED, tokenCount=state.token_count, checkpointLength=att.ckpt_len)
+        if "on_checkpoint" in self.cbs:
+            await self.fire("on_checkpoint", state.buffer.slice(0, att.ckpt_len), state.token_count)
+
+    def dedupe_decided(self, att: Attempt) -> None:
+        dd = att.dedupe
+        state = self.state
+        state.deduplication_applied = True
+        if dd.overlap:
+            state.overlap_removed = dd.overlap
+            logger.debug("Deduplication removed %d chars overlap", len(dd.overlap))
+        att.dedupe = None
+
+    # -- end of an attempt ----------------------------------------------------------------------
+
+    async def end_of_stream(self, att: Attempt) -> list[Event]:
+        self.emit(O.FINALIZATION_START, tokenCount=self.state.token_count)
+        return await _checks.finish_tool_calls(self, att)
+
+    async def finalize(self, att: Attempt) -> None:
+        state = self.state
+        complete = att.complete_event
+        if complete is None and att.inband_error is not None:
+            error = att.inband_error
+            raise error if isinstance(error, BaseException) else RuntimeError(str(error))
+        reason = None
+        if complete is None:
+            reason = "no_terminal_signal"
+        elif att.finish_reason == "length":
+            reason = "length"
+        state.finish_reason = att.finish_reason
+        if reason is not None:
+            state.truncated = True
+            self.emit(O.STREAM_TRUNCATED, reason=reason, finishReason=att.finish_reason,
+                      tokenCount=state.token_count, contentLength=len(state.buffer), action=self.truncation)
+            if self.truncation != "ignore":
+                err = truncation_error(reason, finish_reason=att.finish_reason, checkpoint=state.checkpoint,
+                                       token_count=state.token_count, content_length=len(state.buffer),
+                                       context=self.context)
+                if self.truncation == "error":
+                    err.l0_retryable = False  # type: ignore[attr-defined]
+                raise err
+        state.completed = True
+        if state.first_token_at is not None:
+            state.last_token_at = now = time.time()
+            state.duration = now - state.first_token_at
+        if att.guard_all:
+            try:
+                await _checks.guardrail_phase(self, att, final=True)
+            except BaseException:
+                state.completed = False
+                raise
+        if att.drift_session is not None and len(state.buffer) > att.drift_pos and self.bus.enabled:
+            self.emit(O.DRIFT_CHECK_SKIPPED, reason="stream_ended_before_interval",
+                      pendingChars=len(state.buffer) - att.drift_pos)
+        if self.continuation is not None:
+            state.checkpoint = state.buffer.slice(0, att.ckpt_len)
+        self.emit(O.FINALIZATION_END, tokenCount=state.token_count, contentLength=len(state.buffer))
+
+    async def complete(self, att: Attempt) -> None:
+        state = self.state
+        if att.fallback_index > 0:
+            self.emit(O.FALLBACK_END, index=att.fallback_index)
+        self.emit(O.COMPLETE, tokenCount=state.token_count, contentLength=len(state.buffer))
+        logger.debug("Stream complete: %d tokens", state.token_count)
+        await self.fire("on_complete", state)
+        self.session_end(success=True)
+
+    def session_end(self, *, success: bool, aborted: bool = False) -> None:
+        self.finished = True
+        if not self.bus.enabled:
+            return
+        state = self.state
+        self.emit(O.SESSION_SUMMARY, tokenCount=state.token_count, startTs=self.started_ms, endTs=time.time() * 1000.0,
+                  driftDetected=state.drift_detected, guardrailViolations=len(state.violations),
+                  fallbackDepth=self.stream_index, retryCount=self.retry_mgr.total_retries,
+                  checkpointsCreated=self.checkpoints_created)
+        self.emit(O.SESSION_END, success=success, aborted=aborted, totalAttempts=self.attempt_count)
+
+    async def close_attempt(self, att: Attempt) -> None:
+        wd = att.watchdog
+        if wd is not None:
+            wd.close()
+        if att.exhausted:
+            return
+        for obj in (att.source, att.raw):
+            closer = getattr(obj, "aclose", None)
+            if closer is None:
+                continue
+            try:
+                await closer()
+            except Exception:  # noqa: BLE001 - the attempt is over either way
+                logger.debug("closing the source of attempt %d failed", att.index, exc_info=True)
+            if att.source is att.raw:
+                break
+
+    # -- interruption (timeout watchdog, abort) -------------------------------------------------
+
+    def claim_cancel(self, att: Attempt) -> bool:
+        """True if a CancelledError was caused by this attempt's watchdog or by abort()."""
+        task = att.task
+        if task is None:
+            return False
+        wd = att.watchdog
+        if wd is not None and wd.fired is not None:
+            return wd.claim(task)
+        if self._abort_cancel is not None:
+            mine = task.uncancel() <= self._abort_cancel
+            self._abort_cancel = None
+            return mine
+        return False
+
+    def pending_interrupt(self, att: Attempt) -> BaseException | None:
+        wd = att.watchdog
+        if wd is None or wd.fired is None:
+            return None
+        kind = wd.fired
+        limit = wd.limit_for(kind)
+        what = "first token" if kind == "initial" else "next token"
+        return TimeoutError(f"Timeout waiting for {what} (timeout={limit}s)",
+                            "initial_token" if kind == "initial" else "inter_token", limit, wd.elapsed)
+
+    def abort(self) -> None:
+        if self.aborted or self.finished:
+            return
+        self.aborted = True
+        state = self.state
+        state.aborted = True
+        if self.stop_generator is not None:
+            self.stop_generator()
+        self.emit(O.ABORT_REQUESTED, source="user")
+        self.fire_sync("on_abort", state.token_count, len(state.buffer))
+        att = self.current
+        gen = self.gen
+        task = att.task if att is not None else None
+        if task is not None and not task.done() and gen is not None and gen.ag_await is not None:
+            try:
+                current = asyncio.current_task()
+            except RuntimeError:
+                current = None
+            if current is not task:
+                # The consumer is blocked waiting for the provider: interrupt the wait.
+                self._abort_cancel = task.cancelling()
+                task.cancel()
+
+    # -- recovery -------------------------------------------------------------------------------
+
+    def reset_content(self) -> None:
+        state = self.state
+        state.content = ""
+        state.token_count = 0
+        state.checkpoint = ""
+        state.completed = False
+        state.violations = []
+
+    async def recover(self, att: Attempt, err: BaseException) -> None:
+        """Decide and perform what follows a failed attempt; raises ``err`` when everything is exhausted."""
+        from . import _recovery
+
+        await _recovery.recover(self, att, err)
+
+
+_BACKGROUND: set[asyncio.Task[Any]] = set()
+
+
+async def _both(first: Any, second: Any) -> None:
+    await first
+    await second
