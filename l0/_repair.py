@@ -294,6 +294,14 @@ def normalize(text: str, fixes: set[str]) -> str:
             elif tok in _PY_LITERALS:
                 tok = _PY_LITERALS[tok]
                 fixes.add("fix_literals")
+            elif pos == n and tok[0] in "TFN":
+                full = next((k for k in _PY_LITERALS if k.startswith(tok)), None)
+                if full is not None:  # a Python literal cut by truncation
+                    tok = _PY_LITERALS[full]
+                    fixes.add("fix_literals")
+        elif tok == "/" and pos == n:
+            fixes.add("remove_comments")  # the first character of a comment cut by truncation
+            continue
         else:
             out.append(tok)
             continue
