@@ -144,7 +144,6 @@ cdef inline int _after_value(Core* s, Py_ssize_t end) noexcept nogil:
     return M_AFTER if s.depth else M_END
 
 
-@cython.cdivision(True)
 cdef inline Py_ssize_t _scan(Core* s, const char_t* data, Py_ssize_t i, Py_ssize_t n, Py_ssize_t base) noexcept nogil:
     """Run the machine over data[i:n]; return n, or the index where s.err was set."""
     cdef int mode = s.mode
