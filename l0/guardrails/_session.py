@@ -1,0 +1,167 @@
+"""Shared machinery of the built-in rule sessions.
+
+A built-in rule is a :class:`GuardrailRule` whose ``check`` is a :class:`DirectCheck`:
+calling it directly keeps one session per ``State`` object (weakly referenced), so
+direct calls on different states never share incremental state either.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from .types import GuardrailRule, GuardrailViolation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from l0.types import State
+
+__all__ = ["TextBuffer", "buffer_of", "BuiltinSession", "DirectCheck", "make_rule"]
+
+
+class TextBuffer:
+    """Read-only stand-in for ``ContentBuffer`` over a plain string."""
+
+    __slots__ = ("_text",)
+
+    def __init__(self, text: str) -> None:
+        self._text = text
+
+    def __len__(self) -> int:
+        return len(self._text)
+
+    @property
+    def content(self) -> str:
+        return self._text
+
+    @property
+    def token_count(self) -> int:
+        return 1 if self._text else 0
+
+    def since(self, pos: int) -> str:
+        return self._text[pos:]
+
+    def tail(self, k: int) -> str:
+        return self._text[len(self._text) - k:] if k < len(self._text) else self._text
+
+    def slice(self, start: int, end: int) -> str:
+        return self._text[start:end]
+
+
+def buffer_of(state: Any) -> Any:
+    """The content buffer of *state* (a ``TextBuffer`` for objects without one)."""
+    buf = getattr(state, "buffer", None)
+    if buf is not None:
+        return buf
+    content = getattr(state, "content", None)
+    if not isinstance(content, str):
+        raise TypeError(f"state must be an l0 State (or have a str .content), got {type(state).__name__}")
+    return TextBuffer(content)
+
+
+class BuiltinSession:
+    """Base of the built-in sessions: reads only the text appended since the last check.
+
+    Subclasses implement ``reset_state()`` and ``check(state)``; they call
+    :meth:`advance` to get ``(start, delta)``. A shrinking buffer, fewer tokens or
+    a changed character at the last seen offset mean the content was replaced:
+    the session starts over.
+    """
+
+    __slots__ = ("rule", "pos", "_tokens", "_last")
+
+    def __init__(self, rule: GuardrailRule) -> None:
+        self.rule = rule
+        self.pos = 0
+        self._tokens = 0
+        self._last = ""
+        self.reset_state()
+
+    def reset_state(self) -> None:  # pragma: no cover - overridden
+        pass
+
+    def advance(self, state: Any) -> tuple[int, str]:
+        buf = buffer_of(state)
+        n = len(buf)
+        pos = self.pos
+        tokens = buf.token_count
+        if pos and (n < pos or tokens < self._tokens or buf.slice(pos - 1, pos) != self._last):
+            self.pos = pos = 0
+            self._last = ""
+            self.reset_state()
+        self._tokens = tokens
+        if n == pos:
+            return pos, ""
+        delta = buf.since(pos)
+        self.pos = n
+        self._last = delta[-1]
+        return pos, delta
+
+    def violation(self, message: str, **extra: Any) -> GuardrailViolation:
+        rule = self.rule
+        return GuardrailViolation(
+            rule=rule.name, message=message, severity=rule.severity, recoverable=rule.recoverable, **extra
+        )
+
+    def check(self, state: State) -> list[GuardrailViolation]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class DirectCheck:
+    """``rule.check``: one session per ``State`` object, created on first use."""
+
+    __slots__ = ("_session_factory", "_rule", "_sessions", "__weakref__")
+
+    def __init__(self, session_factory: Callable[[GuardrailRule], Any]) -> None:
+        self._session_factory = session_factory
+        self._rule: GuardrailRule | None = None
+        self._sessions: dict[int, tuple[Any, Any]] = {}
+
+    def _rebind(self, rule: GuardrailRule) -> DirectCheck:
+        if self._rule is None:
+            self._rule = rule
+            return self
+        if self._rule is rule:
+            return self
+        return DirectCheck(self._session_factory)._rebind(rule)
+
+    def __call__(self, state: State) -> list[GuardrailViolation]:
+        rule = self._rule
+        assert rule is not None
+        key = id(state)
+        entry = self._sessions.get(key)
+        if entry is not None and entry[0]() is state:
+            return entry[1].check(state)
+        session = self._session_factory(rule)
+        try:
+            sessions = self._sessions
+            ref = weakref.ref(state, lambda _r, key=key, sessions=sessions: sessions.pop(key, None))
+        except TypeError:
+            # Not weak-referenceable: every call is a fresh, stateless check.
+            return session.check(state)
+        self._sessions[key] = (ref, session)
+        return session.check(state)
+
+    def __repr__(self) -> str:
+        name = self._rule.name if self._rule is not None else "?"
+        return f"<built-in check of rule {name!r}>"
+
+
+def make_rule(
+    name: str,
+    session_factory: Callable[[GuardrailRule], Any],
+    *,
+    description: str,
+    streaming: bool = True,
+    severity: str = "error",
+    recoverable: bool = True,
+) -> GuardrailRule:
+    """A :class:`GuardrailRule` whose sessions come from *session_factory*."""
+    return GuardrailRule(
+        name=name,
+        check=DirectCheck(session_factory),
+        description=description,
+        streaming=streaming,
+        severity=severity,  # type: ignore[arg-type]
+        recoverable=recoverable,
+    )

@@ -1,0 +1,324 @@
+"""JSON structure: analysis helpers, ``json_rule`` and ``strict_json_rule``.
+
+``json_rule`` feeds only the new text of each check to the ``JsonStreamState``
+kernel, so a check costs O(delta) and the first impossible character is reported
+while streaming, with its offset.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from l0._backend import JsonStreamState
+
+from ._session import BuiltinSession, buffer_of, make_rule
+from .types import GuardrailRule, GuardrailViolation
+
+if TYPE_CHECKING:  # pragma: no cover
+    from l0.types import State
+
+__all__ = [
+    "IncrementalJsonState",
+    "update_json_state_incremental",
+    "JsonAnalysis",
+    "analyze_json_structure",
+    "looks_like_json",
+    "json_rule",
+    "strict_json_rule",
+]
+
+
+@dataclass
+class IncrementalJsonState:
+    """Bracket counters outside strings, carried across deltas."""
+
+    open_braces: int = 0
+    close_braces: int = 0
+    open_brackets: int = 0
+    close_brackets: int = 0
+    in_string: bool = False
+    escape_next: bool = False
+    processed_length: int = 0
+
+
+# Outside a string: a string start, or a run of characters without quotes/brackets.
+_OUTSIDE = re.compile(r'"|[{}\[\]]|[^"{}\[\]]+')
+# Inside a string: the rest of it (up to and including the closing quote, if any).
+_INSIDE = re.compile(r'[^"\\]*(?:\\.[^"\\]*)*', re.DOTALL)
+
+
+def update_json_state_incremental(state: IncrementalJsonState, delta: str) -> IncrementalJsonState:
+    """Count brackets of *delta* outside strings, continuing from *state* (mutated, returned)."""
+    if not isinstance(delta, str):
+        raise TypeError(f"delta must be str, got {type(delta).__name__}")
+    i = 0
+    n = len(delta)
+    if state.escape_next and n:
+        state.escape_next = False
+        i = 1
+    while i < n:
+        if state.in_string:
+            m = _INSIDE.match(delta, i)
+            i = m.end()
+            if i >= n:
+                break
+            if delta[i] == "\\":  # a lone backslash at the end of the delta
+                state.escape_next = True
+                i += 1
+                continue
+            state.in_string = False  # the closing quote
+            i += 1
+            continue
+        m = _OUTSIDE.match(delta, i)
+        tok = m.group()
+        i = m.end()
+        if tok == '"':
+            state.in_string = True
+        elif tok == "{":
+            state.open_braces += 1
+        elif tok == "}":
+            state.close_braces += 1
+        elif tok == "[":
+            state.open_brackets += 1
+        elif tok == "]":
+            state.close_brackets += 1
+    state.processed_length += n
+    return state
+
+
+@dataclass
+class JsonAnalysis:
+    is_balanced: bool
+    open_braces: int
+    close_braces: int
+    open_brackets: int
+    close_brackets: int
+    in_string: bool
+    unclosed_string: bool
+    issues: list[str] = field(default_factory=list)
+
+
+_TOKENS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*("?)|([{}\[\],])|[^\s"{}\[\],]+|\s+', re.DOTALL)
+
+
+def analyze_json_structure(content: str) -> JsonAnalysis:
+    """Bracket balance, unclosed strings and comma misuse of *content* (one pass).
+
+    Flags a comma followed by another comma (only whitespace between) and an
+    object member position holding ``{`` or ``[`` after a comma; valid compact
+    JSON such as ``[{"a":1},{"b":2}]`` has no issues.
+    """
+    if not isinstance(content, str):
+        raise TypeError(f"content must be str, got {type(content).__name__}")
+    ob = cb = obr = cbr = 0
+    issues: list[str] = []
+    stack: list[str] = []
+    prev = ""  # previous significant token outside strings
+    in_string = False
+    for m in _TOKENS.finditer(content):
+        tok = m.group()
+        c = tok[0]
+        if c == '"':
+            if not m.group(1):
+                in_string = True
+                break
+            prev = '"'
+            continue
+        if c.isspace():
+            continue
+        if m.group(2) is not None:
+            pos = m.start()
+            if c == "{" or c == "[":
+                if prev == "," and stack and stack[-1] == "{":
+                    issues.append(f"Malformed pattern ',{c}' at position {pos}")
+                stack.append(c)
+                if c == "{":
+                    ob += 1
+                else:
+                    obr += 1
+            elif c == "}" or c == "]":
+                if stack:
+                    stack.pop()
+                if c == "}":
+                    cb += 1
+                else:
+                    cbr += 1
+            elif prev == ",":
+                issues.append(f"Multiple consecutive commas at position {pos}")
+            prev = c
+        else:
+            prev = "x"
+    if in_string:
+        issues.append("Unclosed string detected")
+    if ob > cb:
+        issues.append(f"Unbalanced braces: {ob} open, {cb} close")
+    elif cb > ob:
+        issues.append(f"Too many closing braces: {cb} close vs {ob} open")
+    if obr > cbr:
+        issues.append(f"Unbalanced brackets: {obr} open, {cbr} close")
+    elif cbr > obr:
+        issues.append(f"Too many closing brackets: {cbr} close vs {obr} open")
+    return JsonAnalysis(
+        is_balanced=ob == cb and obr == cbr and not in_string,
+        open_braces=ob,
+        close_braces=cb,
+        open_brackets=obr,
+        close_brackets=cbr,
+        in_string=in_string,
+        unclosed_string=in_string,
+        issues=issues,
+    )
+
+
+def looks_like_json(content: str) -> bool:
+    """True if the stripped *content* starts with ``{``/``[`` or ends with ``}``/``]``."""
+    if not isinstance(content, str):
+        raise TypeError(f"content must be str, got {type(content).__name__}")
+    s = content.strip()
+    if not s:
+        return False
+    return s[0] in "{[" or s[-1] in "}]"
+
+
+_SIGNIFICANT = re.compile(r"[^ \t\r\n]")
+_POSITION = re.compile(r"at position (\d+)$")
+
+
+def _count_messages(ob: int, cb: int, obr: int, cbr: int) -> list[str]:
+    out = []
+    if cb > ob:
+        out.append(f"Too many closing braces: {cb} close vs {ob} open")
+    elif ob > cb:
+        out.append(f"Missing closing braces: {ob} open vs {cb} close")
+    if cbr > obr:
+        out.append(f"Too many closing brackets: {cbr} close vs {obr} open")
+    elif obr > cbr:
+        out.append(f"Missing closing brackets: {obr} open vs {cbr} close")
+    return out
+
+
+class _JsonSession(BuiltinSession):
+    """Decides once whether the stream is JSON, then validates it incrementally.
+
+    JSON means: the first non-whitespace character is ``{`` or ``[`` and the
+    second one is a valid continuation (so ``[Note] ...`` or ``{name}`` is prose).
+    """
+
+    __slots__ = ("js", "mode", "seen", "second", "streamed")
+
+    def reset_state(self) -> None:
+        self.js = JsonStreamState()
+        self.mode: bool | None = None
+        self.seen = 0
+        self.second = -1
+        self.streamed: GuardrailViolation | None = None
+
+    def _note_significant(self, start: int, delta: str) -> None:
+        for m in _SIGNIFICANT.finditer(delta):
+            self.seen += 1
+            if self.seen == 1:
+                if m.group() not in "{[":
+                    self.mode = False
+                    return
+            else:
+                self.second = start + m.start()
+                return
+
+    def check(self, state: State) -> list[GuardrailViolation]:
+        start, delta = self.advance(state)
+        js = self.js
+        if delta and self.mode is not False:
+            if self.mode is None:
+                self._note_significant(start, delta)
+                if self.mode is False:
+                    return []
+            if js.error is None:
+                js.feed(delta)
+            if self.mode is None and self.second >= 0:
+                self.mode = js.error_offset != self.second
+        completed = state.completed
+        if self.mode is None and completed and self.seen:
+            self.mode = True
+        if not self.mode:
+            return []
+        if not completed:
+            if js.error is not None and self.streamed is None:
+                self.streamed = self._syntax_violation(state)
+                return [self.streamed]
+            return []
+        return self._complete(state)
+
+    def _syntax_violation(self, state: State) -> GuardrailViolation:
+        js = self.js
+        off = js.error_offset
+        bad = buffer_of(state).slice(off, off + 1)
+        if js.depth == 0 and bad in ("}", "]"):
+            msg = "Too many closing braces" if bad == "}" else "Too many closing brackets"
+        else:
+            msg = f"Invalid JSON: {js.error} at position {off}"
+        return self.violation(msg, position=off, suggestion="Check JSON structure", context={"error": js.error})
+
+    def _complete(self, state: State) -> list[GuardrailViolation]:
+        js = self.js
+        if js.error is None:
+            out = [self.violation(m) for m in _count_messages(
+                js.open_braces, js.close_braces, js.open_brackets, js.close_brackets)]
+            if js.in_string:
+                out.append(self.violation("Unclosed string detected"))
+            return out
+        # Invalid somewhere: the reference-compatible messages need the whole text.
+        a = analyze_json_structure(buffer_of(state).content)
+        out = [self.violation(m) for m in _count_messages(a.open_braces, a.close_braces, a.open_brackets,
+                                                          a.close_brackets)]
+        positions = set()
+        for issue in a.issues:
+            if "Unbalanced" in issue or "closing" in issue.lower():
+                continue
+            m = _POSITION.search(issue)
+            pos = int(m.group(1)) if m else None
+            positions.add(pos)
+            out.append(self.violation(issue, position=pos))
+        syntax = self.streamed or self._syntax_violation(state)
+        surplus = syntax.message.startswith("Too many closing")
+        if not surplus and js.error_offset not in positions:
+            out.append(syntax)
+        return out
+
+
+def json_rule() -> GuardrailRule:
+    """Validate JSON output while it streams (full syntax) and at completion."""
+    return make_rule("json", _JsonSession, description="Validates JSON structure during streaming")
+
+
+class _StrictJsonSession(BuiltinSession):
+    __slots__ = ()
+
+    def check(self, state: State) -> list[GuardrailViolation]:
+        if not state.completed:
+            return []
+        content = buffer_of(state).content
+        c = content.strip()
+        if not c:
+            return [self.violation("Empty output, expected JSON")]
+        if not (c[0] in "{[" or c[-1] in "}]"):
+            return [self.violation("Output does not appear to be JSON")]
+        try:
+            parsed = json.loads(c)
+        except json.JSONDecodeError as exc:
+            lead = len(content) - len(content.lstrip())
+            return [self.violation(f"Invalid JSON: {exc}", position=exc.pos + lead)]
+        except ValueError as exc:  # e.g. lone surrogates that json rejects without a position
+            return [self.violation(f"Invalid JSON: {exc}")]
+        if not isinstance(parsed, (dict, list)):
+            return [self.violation(f"JSON root must be object or array, got {type(parsed).__name__}")]
+        return []
+
+
+def strict_json_rule() -> GuardrailRule:
+    """At completion, the whole output must parse as a JSON object or array."""
+    return make_rule(
+        "strict_json", _StrictJsonSession, description="Validates complete JSON is parseable", streaming=False
+    )

@@ -1,0 +1,296 @@
+"""Unwanted-pattern detection: ``BAD_PATTERNS``, ``pattern_rule``, ``custom_pattern_rule``.
+
+Both rules scan incrementally (:class:`~l0.guardrails._regex.IncrementalScanner`):
+each character is looked at once, carrying over only the tail a match can still
+need; every match is reported once while streaming, and the completion check
+returns the complete list (the same violation objects, in position order).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from ._regex import IncrementalScanner, PatternInfo, analyze_pattern, check_pattern_safe
+from ._session import BuiltinSession, make_rule
+from .types import GuardrailRule, GuardrailViolation, Severity, check_severity
+
+if TYPE_CHECKING:  # pragma: no cover
+    from l0.types import State
+
+__all__ = ["BadPatterns", "BAD_PATTERNS", "CATEGORY_NAMES", "find_bad_patterns", "pattern_rule", "custom_pattern_rule"]
+
+FLAGS = re.IGNORECASE | re.MULTILINE
+
+
+def _meta() -> list[str]:
+    return [
+        r"\bas an ai\b", r"\bas an artificial intelligence\b", r"\bi'?m an ai\b", r"\bi am an ai\b",
+        r"\bas a language model\b", r"\bas an llm\b", r"\bi'?m a language model\b",
+        r"\bi am a language model\b", r"\bas an ai assistant\b", r"\bi'?m an ai assistant\b",
+    ]
+
+
+def _hedging() -> list[str]:
+    return [
+        r"^sure[,!]?\s", r"^certainly[,!]?\s", r"^of course[,!]?\s", r"^absolutely[,!]?\s",
+        r"^definitely[,!]?\s", r"^great question[,!]?\s", r"^good question[,!]?\s",
+        r"^that'?s a great question\b", r"^that'?s a good question\b", r"^i'?d be happy to\b",
+        r"^i would be happy to\b",
+    ]
+
+
+def _refusal() -> list[str]:
+    return [
+        r"\bi cannot provide\b", r"\bi can'?t provide\b", r"\bi'?m not able to\b", r"\bi am not able to\b",
+        r"\bi cannot assist\b", r"\bi can'?t assist\b", r"\bi'?m unable to\b", r"\bi am unable to\b",
+        r"\bi cannot help with\b", r"\bi can'?t help with\b", r"\bi must decline\b", r"\bi have to decline\b",
+    ]
+
+
+def _instruction_leak() -> list[str]:
+    return [
+        r"\[SYSTEM\]", r"\[INST\]", r"\[/INST\]", r"<\|im_start\|>", r"<\|im_end\|>", r"<\|system\|>",
+        r"<\|user\|>", r"<\|assistant\|>", r"<<SYS>>", r"<</SYS>>", r"\[AVAILABLE_TOOLS\]",
+        r"\[/AVAILABLE_TOOLS\]",
+    ]
+
+
+# Bounded (the reference uses * and +): a placeholder is short, and a bound keeps
+# the streaming carry-over and the worst-case scan per position small.
+def _placeholders() -> list[str]:
+    return [
+        r"\[INSERT[^\]]{0,100}\]", r"\[YOUR[^\]]{0,100}\]", r"\[PLACEHOLDER[^\]]{0,100}\]",
+        r"\[TODO[^\]]{0,100}\]", r"\[FILL[^\]]{0,100}\]", r"\{\{[^}]{1,100}\}\}", r"<PLACEHOLDER>",
+        r"<INSERT>", r"<YOUR[^>]{0,100}>",
+    ]
+
+
+def _format_collapse() -> list[str]:
+    return [
+        r"^here is the\b", r"^here'?s the\b", r"^let me\b", r"^i will now\b", r"^i'?ll now\b",
+        r"^below is\b", r"^the following is\b", r"^please find\b",
+    ]
+
+
+@dataclass
+class BadPatterns:
+    """Regex strings (case-insensitive, multi-line) of unwanted output, by category."""
+
+    META_COMMENTARY: list[str] = field(default_factory=_meta)
+    HEDGING: list[str] = field(default_factory=_hedging)
+    REFUSAL: list[str] = field(default_factory=_refusal)
+    INSTRUCTION_LEAK: list[str] = field(default_factory=_instruction_leak)
+    PLACEHOLDERS: list[str] = field(default_factory=_placeholders)
+    FORMAT_COLLAPSE: list[str] = field(default_factory=_format_collapse)
+
+    def all_patterns(self) -> list[str]:
+        """Every pattern, categories in declaration order."""
+        return (
+            self.META_COMMENTARY + self.HEDGING + self.REFUSAL + self.INSTRUCTION_LEAK
+            + self.PLACEHOLDERS + self.FORMAT_COLLAPSE
+        )
+
+
+BAD_PATTERNS = BadPatterns()
+
+CATEGORY_NAMES = ("META_COMMENTARY", "HEDGING", "REFUSAL", "INSTRUCTION_LEAK", "PLACEHOLDERS", "FORMAT_COLLAPSE")
+
+
+@lru_cache(maxsize=512)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern, FLAGS)
+
+
+def find_bad_patterns(content: str, patterns: list[str]) -> list[tuple[str, re.Match[str]]]:
+    """Every match of every pattern over the whole *content*, pattern by pattern."""
+    if not isinstance(content, str):
+        raise TypeError(f"content must be str, got {type(content).__name__}")
+    out: list[tuple[str, re.Match[str]]] = []
+    for p in patterns:
+        out.extend((p, m) for m in _compiled(p).finditer(content))
+    return out
+
+
+def _lower_literals(pattern: str) -> str:
+    out = []
+    i = 0
+    n = len(pattern)
+    while i < n:
+        c = pattern[i]
+        if c == "\\":
+            out.append(pattern[i:i + 2])
+            i += 2
+        else:
+            out.append(c.lower())
+            i += 1
+    return "".join(out)
+
+
+_ANCHORED = re.compile(r"(\\b|\^)([a-z])(.*)\Z", re.DOTALL)
+
+
+def _fast_form(pattern: str) -> str:
+    """A case-sensitive equivalent of a built-in pattern for lower-cased text.
+
+    A leading ``\\b``/``^`` becomes a look-behind after the first literal, so the
+    alternation starts with literals and ``re`` can skip positions quickly.
+    """
+    p = _lower_literals(pattern)
+    m = _ANCHORED.match(p)
+    if m is None:
+        return p
+    anchor, first, rest = m.groups()
+    guard = r"(?<!\w.)" if anchor == r"\b" else r"(?<![^\n].)"
+    return first + guard + rest
+
+
+_UNSAFE_FOR_LOWERING = re.compile(r"\\[^\W_bBsSwWdD]|\\_|\(\?[aiLmsux-]")
+
+
+def _fast_ok(pattern: str) -> bool:
+    """Escapes and inline flags whose meaning survives lower-casing only."""
+    return pattern.isascii() and _UNSAFE_FOR_LOWERING.search(pattern) is None
+
+
+def _merge(a: PatternInfo, b: PatternInfo) -> PatternInfo:
+    return PatternInfo(
+        max_width=max(a.max_width, b.max_width),
+        unbounded=a.unbounded or b.unbounded,
+        lookahead=max(a.lookahead, b.lookahead),
+        lookbehind=max(a.lookbehind, b.lookbehind),
+        hazard=a.hazard or b.hazard,
+    )
+
+
+def _list_arg(value: object, name: str) -> list[str] | None:
+    if value is None:
+        return None
+    if isinstance(value, str) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"{name} must be a list of str or None, got {type(value).__name__}")
+    return list(value)
+
+
+class _PatternSession(BuiltinSession):
+    __slots__ = ("scanner", "found")
+
+    def __init__(self, rule: GuardrailRule, scanner_args: tuple) -> None:
+        self.scanner = IncrementalScanner(*scanner_args)
+        self.found: list[GuardrailViolation] = []
+        super().__init__(rule)
+
+    def reset_state(self) -> None:
+        self.scanner.reset()
+        self.found = []
+
+    def check(self, state: State) -> list[GuardrailViolation]:
+        _, delta = self.advance(state)
+        completed = state.completed
+        new = []
+        if delta or completed:
+            for s, _e, text in self.scanner.feed(delta, completed):
+                new.append(self.violation(f"Matched unwanted pattern: {text}", position=s, context={"matched": text}))
+            self.found.extend(new)
+        return list(self.found) if completed else new
+
+
+def pattern_rule(
+    patterns: list[str] | None = None,
+    *,
+    include_categories: list[str] | None = None,
+    exclude_categories: list[str] | None = None,
+) -> GuardrailRule:
+    """Warn on unwanted patterns (all ``BAD_PATTERNS`` categories by default).
+
+    All patterns form one alternation: at a position the first listed pattern
+    wins and matches do not overlap. User patterns that could backtrack
+    catastrophically raise ``ValueError``.
+    """
+    chosen = _list_arg(patterns, "patterns")
+    builtin = chosen is None
+    include = _list_arg(include_categories, "include_categories")
+    exclude = _list_arg(exclude_categories, "exclude_categories")
+    if chosen is None:
+        cats = list(CATEGORY_NAMES)
+        if include:
+            cats = [c for c in cats if c in include]
+        if exclude:
+            cats = [c for c in cats if c not in exclude]
+        chosen = [p for c in cats for p in getattr(BAD_PATTERNS, c)]
+    for p in chosen:
+        check_pattern_safe(p, "patterns")
+    source = "|".join(f"(?:{p})" for p in chosen) if chosen else r"(?!x)x"
+    regex = re.compile(source, FLAGS)
+    info = analyze_pattern(source, FLAGS)
+    lowered = None
+    if builtin and chosen and all(_fast_ok(p) for p in chosen):
+        fast_source = "|".join(f"(?:{_fast_form(p)})" for p in chosen)
+        lowered = re.compile(fast_source, re.MULTILINE)
+        info = _merge(info, analyze_pattern(fast_source, re.MULTILINE))
+    args = (regex, info, lowered)
+    return make_rule(
+        "pattern",
+        lambda rule: _PatternSession(rule, args),
+        description="Detects unwanted patterns in output",
+        severity="warning",
+    )
+
+
+class _CustomSession(BuiltinSession):
+    __slots__ = ("scanners", "found", "message")
+
+    def __init__(self, rule: GuardrailRule, compiled: list, message: str) -> None:
+        self.scanners = [(p, IncrementalScanner(rx, info)) for p, rx, info in compiled]
+        self.message = message
+        self.found: list[tuple[int, int, GuardrailViolation]] = []
+        super().__init__(rule)
+
+    def reset_state(self) -> None:
+        for _p, sc in self.scanners:
+            sc.reset()
+        self.found = []
+
+    def check(self, state: State) -> list[GuardrailViolation]:
+        _, delta = self.advance(state)
+        completed = state.completed
+        new = []
+        if delta or completed:
+            for i, (p, sc) in enumerate(self.scanners):
+                for s, _e, text in sc.feed(delta, completed):
+                    v = self.violation(
+                        f"{self.message}: {text}", position=s, context={"pattern": p, "matched": text}
+                    )
+                    self.found.append((i, s, v))
+                    new.append(v)
+        if completed:
+            return [v for _i, _s, v in sorted(self.found, key=lambda t: (t[0], t[1]))]
+        return new
+
+
+def custom_pattern_rule(
+    patterns: list[str], message: str = "Custom pattern violation", severity: Severity = "error"
+) -> GuardrailRule:
+    """Report every match of each pattern (checked separately) with *severity*.
+
+    Patterns are validated up front: a pattern that does not compile or that could
+    backtrack catastrophically (nested or overlapping unbounded repetition, a
+    backreference inside one) raises ``ValueError`` naming the construct.
+    """
+    plist = _list_arg(patterns, "patterns")
+    if plist is None:
+        raise TypeError("patterns must be a list of str, got None")
+    if not isinstance(message, str):
+        raise TypeError(f"message must be str, got {type(message).__name__}")
+    check_severity(severity)
+    compiled = []
+    for p in plist:
+        info = check_pattern_safe(p, "patterns")
+        compiled.append((p, re.compile(p, FLAGS), info))
+    return make_rule(
+        "custom_pattern",
+        lambda rule: _CustomSession(rule, compiled, message),
+        description=f"Custom pattern rule: {message}",
+        severity=severity,
+    )
