@@ -249,6 +249,12 @@ class _PresetRetry(Retry):
 
     _frozen = False
 
+    def __new__(cls, *args: Any, **kwargs: Any) -> Retry:
+        if args or kwargs:
+            # dataclasses.replace(PRESET, ...) builds through the class: give back a plain Retry.
+            return Retry(*args, **kwargs)
+        return super().__new__(cls)
+
     def __post_init__(self) -> None:
         super().__post_init__()
         object.__setattr__(self, "_frozen", True)

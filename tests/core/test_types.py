@@ -339,3 +339,30 @@ def test_aliases_and_lazy_runtime_names() -> None:
     with pytest.raises(AttributeError, match="no attribute 'Nope'"):
         t.Nope  # noqa: B018
     assert State.__module__ == "l0.types" and Retry.__module__ == "l0.types"
+
+
+def test_replace_on_preset_gives_plain_retry() -> None:
+    changed = dataclasses.replace(MINIMAL_RETRY, attempts=7)
+    assert type(changed) is Retry and changed.attempts == 7 and changed.strategy is BackoffStrategy.LINEAR
+    changed.attempts = 1
+    assert MINIMAL_RETRY.attempts == 2
+
+
+def test_runtime_names_load_lazily_from_l0_runtime(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+    import types as pytypes
+
+    import l0.types as t
+
+    fake = pytypes.ModuleType("l0.runtime")
+    fake.Stream, fake.LazyStream, fake.StreamContext = object(), object(), object()  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, "l0.runtime", fake)
+    saved = {n: t.__dict__.pop(n) for n in ("Stream", "LazyStream", "StreamContext") if n in t.__dict__}
+    try:
+        for name in ("Stream", "LazyStream", "StreamContext"):
+            assert getattr(t, name) is getattr(fake, name)
+            assert t.__dict__[name] is getattr(fake, name)  # cached after the first access
+    finally:
+        for name in ("Stream", "LazyStream", "StreamContext"):
+            t.__dict__.pop(name, None)
+        t.__dict__.update(saved)
