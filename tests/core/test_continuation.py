@@ -111,6 +111,9 @@ def test_whitespace_normalization_maps_back_to_original_text() -> None:
     opts = DeduplicationOptions(normalize_whitespace=True)
     result = detect_overlap("the quick  brown", "quick brown   fox", opts)
     assert result.overlap_text == "quick brown" and result.deduplicated == "   fox"
+    # The reference cut "quick   bro" here (normalized length applied to the original text).
+    spaced = detect_overlap("the quick  brown", "quick   brown fox", opts)
+    assert spaced.overlap_text == "quick   brown" and spaced.deduplicated == " fox"
     run = detect_overlap("foo bar ", "bar \n\t baz", opts)
     assert run.overlap_text == "bar \n\t " and run.deduplicated == "baz"
     assert run.overlap_length == len(run.overlap_text)
