@@ -1,0 +1,444 @@
+"""Drift detection: meta commentary, tone shift, repetition, entropy spikes, format and
+markdown collapse, hedging.
+
+Every detector looks at a bounded window (the last ``sliding_window_size``
+characters, the first 100 characters, or the first line's opening words), so a
+check costs O(window) however long the output grows. The runtime uses one
+:meth:`DriftDetector.new_session` per stream; a session reads the text through
+``state.buffer`` (tail/slice, never the whole content) and feeds the entropy of
+*every* token since its previous check to an ``EntropyRing``.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter, deque
+from dataclasses import dataclass, field
+from numbers import Real
+from typing import Any, Literal
+
+from l0._backend import EntropyRing, shannon_entropy
+
+__all__ = [
+    "DriftType",
+    "DriftResult",
+    "DriftConfig",
+    "DriftDetector",
+    "DriftSession",
+    "Drift",
+    "create_drift_detector",
+    "check_drift",
+]
+
+DriftType = Literal[
+    "tone_shift", "meta_commentary", "format_collapse", "repetition", "entropy_spike", "markdown_collapse", "hedging"
+]
+
+
+@dataclass
+class DriftResult:
+    detected: bool
+    confidence: float
+    types: list[DriftType]
+    details: str | None = None
+
+
+def _check_bool(value: object, name: str) -> None:
+    if not isinstance(value, bool):
+        raise TypeError(f"{name} must be bool, got {type(value).__name__}")
+
+
+def _check_int(value: object, name: str, minimum: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise TypeError(f"{name} must be int, got {type(value).__name__}")
+    if value < minimum:
+        raise ValueError(f"{name} must be an int >= {minimum}, got {value}")
+
+
+@dataclass
+class DriftConfig:
+    """Switches and thresholds (format collapse, markdown collapse and hedging always run)."""
+
+    detect_tone_shift: bool = True
+    detect_meta_commentary: bool = True
+    detect_repetition: bool = True
+    detect_entropy_spike: bool = True
+    repetition_threshold: int = 3
+    entropy_threshold: float = 2.5
+    entropy_window: int = 50
+    sliding_window_size: int = 500
+
+    def __post_init__(self) -> None:
+        for name in ("detect_tone_shift", "detect_meta_commentary", "detect_repetition", "detect_entropy_spike"):
+            _check_bool(getattr(self, name), name)
+        _check_int(self.repetition_threshold, "repetition_threshold", 1)
+        _check_int(self.entropy_window, "entropy_window", 1)
+        _check_int(self.sliding_window_size, "sliding_window_size", 0)
+        t = self.entropy_threshold
+        if isinstance(t, bool) or not isinstance(t, Real):
+            raise TypeError(f"entropy_threshold must be a number, got {type(t).__name__}")
+        if not math.isfinite(float(t)):
+            raise ValueError(f"entropy_threshold must be a finite number, got {t!r}")
+
+
+_META = re.compile(
+    "|".join(re.escape(p) for p in (
+        "as an ai", "i'm an ai", "i am an ai", "i cannot actually", "i don't have personal",
+        "i apologize, but i", "i'm sorry, but i", "let me explain", "to clarify", "in other words",
+    )),
+    re.IGNORECASE,
+)
+_FORMAL = re.compile(r"\b(therefore|thus|hence|moreover|furthermore|consequently)\b", re.IGNORECASE)
+_INFORMAL = re.compile(r"\b(gonna|wanna|yeah|yep|nope|ok|okay)\b", re.IGNORECASE)
+_SENTENCE_END = re.compile(r"[.!?]+")
+_FORMAT = re.compile(
+    r"here is the .+?:|here's the .+?:|let me .+? for you|i'll .+? for you|here you go", re.IGNORECASE
+)
+_MARKDOWN = (
+    re.compile(r"```"), re.compile(r"^#{1,6}\s", re.MULTILINE), re.compile(r"\*\*.*?\*\*"),
+    re.compile(r"\[.*?\]\(.*?\)"),
+)
+_LEADING_SPACE = re.compile(r"\s*")
+# The first line of the stripped content is only a hedge word (optional "!").
+_HEDGE = re.compile(r"(?:sure|certainly|of course|absolutely)!?([^\S\n]*)(\n)?", re.IGNORECASE)
+_HEAD = 100  # format collapse looks at the first 100 characters
+_HEDGE_PROBE = 64
+
+_CONFIDENCE = {
+    "meta_commentary": 0.9,
+    "tone_shift": 0.7,
+    "repetition": 0.8,
+    "entropy_spike": 0.6,
+    "format_collapse": 0.8,
+    "markdown_collapse": 0.7,
+    "hedging": 0.5,
+}
+_DETAIL = {
+    "meta_commentary": "Meta commentary detected",
+    "tone_shift": "Tone shift detected",
+    "repetition": "Excessive repetition detected",
+    "entropy_spike": "Entropy spike detected",
+    "format_collapse": "Format collapse detected",
+    "markdown_collapse": "Markdown formatting collapse detected",
+    "hedging": "Excessive hedging detected",
+}
+
+
+def _tone(text: str) -> tuple[int, int]:
+    tail = text[-200:]
+    return len(_FORMAL.findall(tail)), len(_INFORMAL.findall(tail))
+
+
+def _markdown_count(text: str) -> int:
+    tail = text[-200:]
+    return sum(len(rx.findall(tail)) for rx in _MARKDOWN)
+
+
+def _repetitive(window: str, threshold: int) -> bool:
+    sentences = []
+    for piece in _SENTENCE_END.split(window):
+        s = piece.strip()
+        if len(s) > 20:
+            sentences.append(s.lower())
+    if len(sentences) < 3:
+        return False
+    if max(Counter(sentences).values()) >= threshold:
+        return True
+    words = window.lower().split()
+    phrases = Counter(" ".join(words[i:i + 5]) for i in range(len(words) - 4))
+    return bool(phrases) and max(phrases.values()) >= threshold
+
+
+def _hedge_probe(text: str, complete: bool) -> tuple[bool, bool]:
+    """``(hedging, final)`` for *text* = the content from its first non-space character."""
+    m = _HEDGE.match(text)
+    if m is None:
+        final = complete or len(text) >= 12 or "\n" in text
+        return False, final
+    if m.group(2):
+        return True, True
+    if m.end() < len(text):
+        return False, True  # something other than whitespace follows on the first line
+    return True, complete
+
+
+def _hedging_of(content: str) -> bool:
+    start = _LEADING_SPACE.match(content).end()
+    if start == len(content):
+        return False
+    # Past the hedge word only whitespace may follow up to the newline: scan that run once.
+    m = _HEDGE.match(content, start)
+    if m is None:
+        return False
+    return bool(m.group(2)) or m.end() == len(content)
+
+
+class _Core:
+    """Detector state shared by ``DriftDetector`` and ``DriftSession``."""
+
+    __slots__ = ("config", "ring", "tokens", "last_window", "prev_tone", "prev_md")
+
+    def __init__(self, config: DriftConfig) -> None:
+        self.config = config
+        self.reset()
+
+    def reset(self) -> None:
+        cfg = self.config
+        self.ring = EntropyRing(cfg.entropy_window)
+        self.tokens: deque[str] = deque(maxlen=cfg.entropy_window)
+        self.last_window = ""
+        self.prev_tone: tuple[int, int] | None = None
+        self.prev_md: int | None = None
+
+    def push_entropy(self, text: str) -> bool:
+        """Record one sample; True if it is a spike against the window it joins."""
+        ring = self.ring
+        value = shannon_entropy(text)
+        ring.push(value)
+        if ring.count < 10:
+            return False
+        std = ring.std()
+        if std <= 1e-12:
+            return False
+        return value > ring.mean() + self.config.entropy_threshold * std
+
+    def evaluate(self, window: str, head: str, hedging: bool, spike: bool) -> DriftResult:
+        cfg = self.config
+        prev = self.last_window
+        types: list[str] = []
+        if cfg.detect_meta_commentary and _META.search(window[-200:]):
+            types.append("meta_commentary")
+        tone = md = None
+        if cfg.detect_tone_shift:
+            tone = _tone(window)
+            if len(prev) >= 100:
+                before = self.prev_tone if self.prev_tone is not None else _tone(prev)
+                if abs(tone[0] - before[0]) > 2 or abs(tone[1] - before[1]) > 2:
+                    types.append("tone_shift")
+        if cfg.detect_repetition and _repetitive(window, cfg.repetition_threshold):
+            types.append("repetition")
+        if spike:
+            types.append("entropy_spike")
+        if _FORMAT.search(head):
+            types.append("format_collapse")
+        md = _markdown_count(window)
+        if len(prev) >= 100:
+            before_md = self.prev_md if self.prev_md is not None else _markdown_count(prev)
+            if before_md > 3 and md == 0:
+                types.append("markdown_collapse")
+        if hedging:
+            types.append("hedging")
+        self.last_window = window
+        self.prev_tone = tone
+        self.prev_md = md
+        if not types:
+            return DriftResult(detected=False, confidence=0.0, types=[], details=None)
+        return DriftResult(
+            detected=True,
+            confidence=max(_CONFIDENCE[t] for t in types),
+            types=types,  # type: ignore[arg-type]
+            details="; ".join(_DETAIL[t] for t in types),
+        )
+
+    def history(self) -> dict[str, Any]:
+        return {"entropy": self.ring.values(), "tokens": list(self.tokens), "last_content": self.last_window}
+
+
+class DriftDetector:
+    """Checks content for drift; keeps a short history between checks.
+
+    ``check(content, delta)`` is the reference API (``delta`` = the newest token,
+    one entropy sample per call). The streaming runtime uses :meth:`new_session`.
+    """
+
+    def __init__(self, config: DriftConfig | None = None) -> None:
+        if config is None:
+            config = DriftConfig()
+        if not isinstance(config, DriftConfig):
+            raise TypeError(f"config must be a DriftConfig or None, got {type(config).__name__}")
+        self.config = config
+        self._core = _Core(config)
+
+    def check(self, content: str, delta: str | None = None) -> DriftResult:
+        if not isinstance(content, str):
+            raise TypeError(f"content must be str, got {type(content).__name__}")
+        if delta is not None and not isinstance(delta, str):
+            raise TypeError(f"delta must be str or None, got {type(delta).__name__}")
+        core = self._core
+        window = self._get_window(content)
+        spike = False
+        if delta:
+            core.tokens.append(delta)
+            if self.config.detect_entropy_spike:
+                spike = core.push_entropy(delta)
+        return core.evaluate(window, content[:_HEAD], _hedging_of(content), spike)
+
+    def reset(self) -> None:
+        self._core.reset()
+
+    def get_history(self) -> dict[str, Any]:
+        """``{"entropy": [...], "tokens": [...], "last_content": str}``."""
+        return self._core.history()
+
+    def new_session(self) -> DriftSession:
+        """Fresh per-stream state with this detector's configuration."""
+        return DriftSession(self.config)
+
+    # Reference-named helpers (each O(window)).
+    def _get_window(self, content: str) -> str:
+        size = self.config.sliding_window_size
+        return content if len(content) <= size else content[len(content) - size:]
+
+    def _detect_meta_commentary(self, window: str) -> bool:
+        return _META.search(window[-200:]) is not None
+
+    def _detect_tone_shift(self, window: str, prev: str) -> bool:
+        if len(prev) < 100:
+            return False
+        a, b = _tone(window), _tone(prev)
+        return abs(a[0] - b[0]) > 2 or abs(a[1] - b[1]) > 2
+
+    def _detect_repetition(self, window: str) -> bool:
+        return _repetitive(window, self.config.repetition_threshold)
+
+    def _calculate_entropy(self, text: str) -> float:
+        return shannon_entropy(text)
+
+    def _detect_entropy_spike(self) -> bool:
+        ring = self._core.ring
+        if ring.count < 10:
+            return False
+        std = ring.std()
+        return std > 1e-12 and ring.last() > ring.mean() + self.config.entropy_threshold * std
+
+    def _detect_format_collapse(self, content: str) -> bool:
+        return _FORMAT.search(content[:_HEAD]) is not None
+
+    def _detect_markdown_collapse(self, window: str, prev: str) -> bool:
+        return len(prev) >= 100 and _markdown_count(prev) > 3 and _markdown_count(window) == 0
+
+    def _detect_excessive_hedging(self, content: str) -> bool:
+        return _hedging_of(content)
+
+
+class DriftSession:
+    """Per-stream drift state; ``check(state, delta)`` costs O(window + delta)."""
+
+    __slots__ = ("config", "_core", "_tokens_seen", "_pos", "_lead", "_hedge", "_hedge_final", "_hedge_scan",
+                 "_head", "_head_final", "_pos_ws")
+
+    def __init__(self, config: DriftConfig | None = None) -> None:
+        if config is None:
+            config = DriftConfig()
+        self.config = config
+        self._core = _Core(config)
+        self._restart()
+
+    def _restart(self) -> None:
+        self._core.reset()
+        self._tokens_seen = 0
+        self._pos = 0
+        self._lead = -1  # offset of the first non-space character, -1 until seen
+        self._pos_ws = 0  # everything before this offset is whitespace
+        self._hedge = False
+        self._hedge_final = False
+        self._hedge_scan = -1  # offset up to which a long whitespace run after the hedge word was read
+        self._head = ""
+        self._head_final = False
+
+    def reset(self) -> None:
+        self._restart()
+
+    def get_history(self) -> dict[str, Any]:
+        return self._core.history()
+
+    def check(self, state: Any, delta: str | None = None) -> DriftResult:
+        buf = getattr(state, "buffer", None)
+        if buf is None:
+            from l0.guardrails._session import buffer_of
+
+            buf = buffer_of(state)
+        n = len(buf)
+        tokens = buf.token_count
+        if n < self._pos or tokens < self._tokens_seen:
+            self._restart()
+        cfg = self.config
+        core = self._core
+        spike = False
+        if delta:
+            core.tokens.append(delta)
+        if cfg.detect_entropy_spike:
+            token_end = getattr(buf, "token_end", None)
+            if token_end is not None and tokens > self._tokens_seen:
+                start = token_end(self._tokens_seen - 1) if self._tokens_seen else 0
+                for i in range(self._tokens_seen, tokens):
+                    end = token_end(i)
+                    if end > start and core.push_entropy(buf.slice(start, end)):
+                        spike = True
+                    start = end
+            elif delta and token_end is None:
+                spike = core.push_entropy(delta)
+        self._tokens_seen = tokens
+        self._pos = n
+        size = cfg.sliding_window_size
+        window = buf.tail(size) if size else ""
+        if not self._head_final:
+            self._head = buf.slice(0, _HEAD)
+            self._head_final = len(self._head) >= _HEAD
+        hedging = self._hedging(buf, n, bool(state.completed))
+        return core.evaluate(window, self._head, hedging, spike)
+
+    def _hedging(self, buf: Any, n: int, completed: bool) -> bool:
+        if self._hedge_final:
+            return self._hedge
+        if self._lead < 0:
+            # Skip leading whitespace once: remember how far it was read.
+            start = self._pos_ws
+            while start < n:
+                chunk = buf.slice(start, min(n, start + 4096))
+                m = _LEADING_SPACE.match(chunk)
+                if m.end() < len(chunk):
+                    self._lead = start + m.end()
+                    break
+                start += len(chunk)
+            self._pos_ws = start
+            if self._lead < 0:
+                return False
+        if self._hedge_scan >= 0:
+            rest = buf.slice(self._hedge_scan, n)
+            i = 0
+            while i < len(rest) and rest[i] != "\n" and rest[i].isspace():
+                i += 1
+            if i < len(rest):
+                self._hedge, self._hedge_final = rest[i] == "\n", True
+            else:
+                self._hedge_scan = n
+                self._hedge_final = completed
+            return self._hedge
+        text = buf.slice(self._lead, min(n, self._lead + _HEDGE_PROBE))
+        hedge, final = _hedge_probe(text, completed)
+        if hedge and not final and len(text) == _HEDGE_PROBE and self._lead + _HEDGE_PROBE < n:
+            self._hedge_scan = self._lead + _HEDGE_PROBE
+        self._hedge, self._hedge_final = hedge, final
+        return hedge
+
+
+def create_drift_detector(config: DriftConfig | None = None) -> DriftDetector:
+    return DriftDetector(config)
+
+
+def check_drift(content: str) -> DriftResult:
+    """One check of *content* with a fresh detector (no entropy history)."""
+    return DriftDetector().check(content)
+
+
+class Drift:
+    """Namespace: ``Drift.check(content)``, ``Drift.create_detector(config)`` and type aliases."""
+
+    Result = DriftResult
+    Config = DriftConfig
+    Detector = DriftDetector
+
+    check = staticmethod(check_drift)
+    create_detector = staticmethod(create_drift_detector)
