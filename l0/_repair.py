@@ -39,6 +39,8 @@ class RepairResult:
     corrections: list[str] = field(default_factory=list)
     success: bool = True
     error: Exception | None = None
+    #: the JSON value was incomplete and had to be closed (truncated output)
+    closed: bool = False
 
 
 _FENCE_JSON = re.compile(r"```[ \t]*(?:json5?|jsonc)\b[^\n]*(?:\n|\Z)", re.IGNORECASE)
@@ -126,10 +128,11 @@ def _closing_corrections(st: JsonStreamState, text: str, drop: int, suffix: str)
     return fixes
 
 
-def close_json(text: str) -> tuple[str, list[str]] | None:
+def close_json(text: str) -> tuple[str, list[str], bool] | None:
     """Complete ``text`` (valid so far) into a document with the state machine.
 
-    Returns ``(document, fixes)``, or None when ``text`` has a syntax error.
+    Returns ``(document, fixes, closed)``, or None when ``text`` has a syntax
+    error; ``closed`` says whether the value was incomplete.
     Text after the end of the first complete top-level value is cut
     (``remove_suffix_text``, or ``remove_comments`` when it is only comments).
     """
@@ -141,16 +144,16 @@ def close_json(text: str) -> tuple[str, list[str]] | None:
         probe = JsonStreamState()
         probe.feed(head)
         if probe.error is None and probe.started and (probe.complete or probe.closing_plan() == (0, "")):
-            return head.rstrip(), [classify_suffix(text[cut:])]
+            return head.rstrip(), [classify_suffix(text[cut:])], False
         return None
     if not st.started:
         return None
     if st.complete:
-        return text.rstrip(), []
+        return text.rstrip(), [], False
     drop, suffix = st.closing_plan()
     fixes = _closing_corrections(st, text, drop, suffix)
     body = text[: len(text) - drop] if drop else text
-    return body + suffix, fixes
+    return body + suffix, fixes, bool(drop or suffix)
 
 
 # --- token pass -------------------------------------------------------------------------------
@@ -336,7 +339,7 @@ def _closes(tok: str) -> bool:
     return _backslashes_before(tok, len(tok) - 1) % 2 == 0
 
 
-def _attempt(text: str) -> tuple[str, list[str]] | None:
+def _attempt(text: str) -> tuple[str, list[str], bool] | None:
     closed = close_json(text)
     if closed is not None:
         return closed
@@ -345,9 +348,9 @@ def _attempt(text: str) -> tuple[str, list[str]] | None:
     closed = close_json(fixed)
     if closed is None:
         return None
-    doc, more = closed
+    doc, more, cut = closed
     ordered = [f for f in _TOKEN_FIX_ORDER if f in fixes]
-    return doc, ordered + [f for f in more if f not in fixes]
+    return doc, ordered + [f for f in more if f not in fixes], cut
 
 
 _TOKEN_FIX_ORDER = (
@@ -379,13 +382,13 @@ def repair(text: str) -> RepairResult:
     while True:
         result = _attempt(body)
         if result is not None:
-            doc, fixes = result
+            doc, fixes, cut = result
             corrections.extend(f for f in fixes if f not in corrections)
             try:
                 json.loads(doc)
             except ValueError as exc:  # pragma: no cover - the state machine accepted it
-                return RepairResult(doc, corrections, False, exc)
-            return RepairResult(doc, corrections)
+                return RepairResult(doc, corrections, False, exc, cut)
+            return RepairResult(doc, corrections, closed=cut)
         starts += 1
         nxt = _DELIM.search(body, 1)
         if nxt is None or starts >= _MAX_STARTS:

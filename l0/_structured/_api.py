@@ -31,12 +31,15 @@ async def start_run(factory: Callable[..., Any], *, on_event: Any, adapter: Any,
     """Start one runtime stream (``l0.run``) for a factory."""
     import l0
 
-    return await l0.run(factory, on_event=on_event, adapter=adapter, timeout=timeout)
+    # truncation is judged here, after repair: a cut that still yields valid data is not a failure
+    return await l0.run(factory, on_event=on_event, adapter=adapter, timeout=timeout, truncation="ignore")
 
 
-def is_truncated(state: Any) -> bool:
-    """The provider cut the output: ``finish_reason == "length"`` or the runtime flagged truncation."""
-    if state is None:
+def is_truncated(state: Any, closed: bool | None = None) -> bool:
+    """The output was cut: the runtime saw ``finish_reason == "length"`` or no
+    terminal signal, and the JSON was incomplete (``closed`` from repair;
+    None when unknown)."""
+    if state is None or closed is False:
         return False
     return bool(getattr(state, "truncated", False)) or getattr(state, "finish_reason", None) == "length"
 
@@ -107,13 +110,15 @@ async def _run_structured(
                 if attempt < n - 1:
                     _call_quietly(on_retry, attempt + 1, str(exc))
                 break
-            truncated = is_truncated(state)
+            report: dict[str, Any] = {}
             try:
                 parsed = parse_and_validate(
                     text, handle, auto_correct=auto_correct, strict_mode=strict_mode,
                     on_auto_correct=on_auto_correct, bus=bus, schema_name=schema_name, validate=validate,
+                    report=report,
                 )
             except ValidationError as exc:
+                truncated = is_truncated(state, report.get("closed"))
                 failures += 1
                 validation_errors.append(exc)
                 errors.append(exc)
@@ -127,6 +132,7 @@ async def _run_structured(
                 reason = "Output truncated" if truncated else "Validation failed"
                 _call_quietly(on_retry, attempt + 1, f"{reason}: {exc.error_count()} errors")
                 continue
+            truncated = is_truncated(state, report.get("closed"))
             sstate = StructuredState(
                 validation_failures=failures,
                 auto_corrections=1 if parsed.corrected else 0,

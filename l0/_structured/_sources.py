@@ -11,14 +11,18 @@ __all__ = ["Source", "make_source", "accepts_context"]
 
 
 def accepts_context(fn: Callable[..., Any]) -> bool:
-    """True if ``fn`` can be called with one positional argument (the StreamContext)."""
+    """True if ``fn`` takes the StreamContext: the runtime's rule (a required
+    positional parameter, ``*args``, or an optional one named ``ctx``,
+    ``context`` or ``stream_context``)."""
     try:
         sig = inspect.signature(fn)
     except (TypeError, ValueError):
         return False
     for p in sig.parameters.values():
-        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL):
+        if p.kind is p.VAR_POSITIONAL:
             return True
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            return p.default is p.empty or p.name in ("ctx", "context", "stream_context")
     return False
 
 
@@ -53,7 +57,7 @@ class Source:
                 self.factory = user
         elif _is_iterator_like(obj):
             self.replayable = False
-            self.factory = lambda: obj
+            self.factory = obj  # the runtime hands a raw stream out once
         else:
             raise TypeError(
                 f"{parameter} must be a stream factory (a callable returning an async iterator or a coroutine "

@@ -48,6 +48,7 @@ class StructuredStreamResult(Generic[T]):
     _queue: collections.deque[Any] | None = None
     _consumed: bool = False
     _handle: SchemaHandle | None = field(default=None, repr=False)
+    _closed: bool | None = None
 
     def abort(self) -> None:
         """Stop the underlying stream (between events) and mark the result aborted."""
@@ -68,8 +69,8 @@ class StructuredStreamResult(Generic[T]):
 
     @property
     def truncated(self) -> bool:
-        """The provider cut the output (known once the stream has ended)."""
-        return is_truncated(self.state)
+        """The provider cut the output mid-JSON (known after :meth:`validate`)."""
+        return is_truncated(self.state, self._closed)
 
     async def partials(self) -> AsyncIterator[Any]:
         """Consume the event stream, yielding each new partial snapshot."""
@@ -93,15 +94,18 @@ class StructuredStreamResult(Generic[T]):
             return self._validated
         await self._drain()
         handle = self._handle if self._handle is not None else make_handle(self._schema)
+        report: dict[str, Any] = {}
         try:
             parsed = parse_and_validate(
                 self._text, handle, auto_correct=self._auto_correct, strict_mode=self._strict_mode,
-                on_auto_correct=self._on_auto_correct, bus=EventBus(self._on_event),
+                on_auto_correct=self._on_auto_correct, bus=EventBus(self._on_event), report=report,
             )
         except ValidationError as exc:
+            self._closed = report.get("closed")
             if self.truncated:
                 raise _truncation_error(self.state, self._text, exc) from exc
             raise ValueError(f"Schema validation failed: {exc}") from exc
+        self._closed = report.get("closed")
         self._validated = StructuredResult(
             data=parsed.data, raw=parsed.raw, corrected=parsed.corrected, corrections=parsed.corrections,
             state=self.state, truncated=self.truncated, finish_reason=getattr(self.state, "finish_reason", None),

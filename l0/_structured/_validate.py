@@ -8,6 +8,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from l0._backend import JsonStreamState
+from l0._repair import repair
 from l0._utils import auto_correct_json, extract_json, extract_json_from_markdown
 from l0.events import EventBus, ObservabilityEventType
 
@@ -40,23 +42,41 @@ def _call_quietly(fn: Callable[..., Any] | None, *args: Any) -> None:
         logger.warning("structured callback %r raised (ignored)", getattr(fn, "__name__", fn), exc_info=True)
 
 
+def _incomplete(text: str) -> bool:
+    st = JsonStreamState()
+    i = min((k for k in (text.find("{"), text.find("[")) if k >= 0), default=0)
+    st.feed(text[i:])
+    return st.error is None and st.started and not st.complete
+
+
 def correct_text(
     text: str,
     auto_correct: bool,
     on_auto_correct: Callable[[AutoCorrectInfo], None] | None,
     bus: EventBus,
+    report: dict[str, Any] | None = None,
 ) -> tuple[str, bool, list[str]]:
-    """Extraction and auto-correction of ``text``: ``(text, corrected, corrections)``."""
+    """Extraction and auto-correction of ``text``: ``(text, corrected, corrections)``.
+
+    ``report["closed"]`` is set to whether the JSON value was incomplete (cut
+    off), None when that is unknown (nothing could be repaired).
+    """
     original = text
     text = extract_json_from_markdown(text)
     corrected = False
     corrections: list[str] = []
+    if report is not None:
+        report["closed"] = None
     if not auto_correct:
+        if report is not None:
+            report["closed"] = _incomplete(text)
         return text, corrected, corrections
     bus.emit(E.AUTO_CORRECT_START)
-    r = auto_correct_json(text, track_corrections=True)
+    r = repair(text)
     if r.success:
-        text, corrected, corrections = r.text, r.corrected, list(r.corrections)
+        text, corrected, corrections = r.text, r.text != text.strip(), list(r.corrections)
+        if report is not None:
+            report["closed"] = r.closed
     else:
         extracted = extract_json(original)
         if extracted != original:
@@ -84,6 +104,7 @@ def parse_and_validate(
     bus: EventBus,
     schema_name: str | None = None,
     validate: Callable[[str], Any] | None = None,
+    report: dict[str, Any] | None = None,
 ) -> Parsed:
     """Extract, correct and validate; a failure raises ``pydantic.ValidationError``.
 
@@ -91,7 +112,7 @@ def parse_and_validate(
     """
     bus.emit(E.PARSE_START, content_length=len(text))
     started = time.perf_counter()
-    text, corrected, corrections = correct_text(text, auto_correct, on_auto_correct, bus)
+    text, corrected, corrections = correct_text(text, auto_correct, on_auto_correct, bus, report)
     bus.emit(E.SCHEMA_VALIDATION_START, schema_type=handle.kind, schema_name=schema_name or handle.name)
     v_start = time.perf_counter()
     try:
