@@ -89,7 +89,19 @@ def require_scenario(backend: str, scenario: str) -> ModuleType:
     return sc
 
 
-class LoopMixin:
+class Tuned:
+    """Timing defaults that keep a full ``asv run`` of the suite in minutes.
+
+    One process round per benchmark and at most five samples (or 10 s); the
+    1M-token cells dominate otherwise.
+    """
+
+    rounds = 1
+    repeat = (1, 5, 10.0)
+    warmup_time = 0.05
+
+
+class LoopMixin(Tuned):
     """Gives a benchmark its own event loop, created in setup, closed in teardown."""
 
     loop: asyncio.AbstractEventLoop

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import math
 
-from .common import BACKENDS, kernel
+from .common import BACKENDS, Tuned, kernel
 
 
-class TimeEntropyRing:
+class TimeEntropyRing(Tuned):
     """100,000 pushes with mean/std read every 25: O(1) each, independent of capacity."""
 
     params = (BACKENDS, [50, 1_000, 100_000])
@@ -27,7 +27,7 @@ class TimeEntropyRing:
                 ring.std()
 
 
-class TimeShannonEntropy:
+class TimeShannonEntropy(Tuned):
     """Character entropy of one text: O(len)."""
 
     params = (BACKENDS, [8, 200, 5_000])

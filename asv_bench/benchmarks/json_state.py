@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from .common import BACKENDS, kernel
+from .common import BACKENDS, Tuned, kernel
 
 CHUNKS = [1, 16, 256]
 SIZES = [20_000, 200_000, 2_000_000]
@@ -19,7 +19,7 @@ def _document(size: int) -> str:
     return "[" + ",".join([one] * count) + "]"
 
 
-class TimeJsonFeed:
+class TimeJsonFeed(Tuned):
     """Feeding a document in chunks: O(len(delta)) per feed, so flat per character."""
 
     params = (BACKENDS, CHUNKS, SIZES)
@@ -41,7 +41,7 @@ class TimeJsonFeed:
         assert st.complete
 
 
-class TimeJsonClosingPlan:
+class TimeJsonClosingPlan(Tuned):
     """closing_plan() on a truncated document: O(depth), independent of length."""
 
     params = (BACKENDS, [20_000, 2_000_000])

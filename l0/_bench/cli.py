@@ -63,6 +63,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--large-rounds", type=int, default=2, help="rounds at 200K tokens and more")
     p.add_argument("--min-time", type=float, default=0.2, help="seconds of runs per cell and round")
     p.add_argument("--max-reps", type=int, default=25, help="at most this many runs per cell and round")
+    p.add_argument("--clock", choices=["cpu", "wall"], default="cpu",
+                   help="cpu: process CPU time (default; robust on a shared machine), wall: perf_counter")
     p.add_argument("--max-run-seconds", type=float, default=20.0,
                    help="skip a cell whose projected time per run exceeds this (default: %(default)s)")
     p.add_argument("--memory-length", type=int, default=1_000_000)
@@ -83,15 +85,17 @@ def measure(args: argparse.Namespace, log: ref.Log = ref._stderr_log) -> dict[st
     """Run everything the arguments ask for; return the results dict."""
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     impls = ref.make_impls(args.compare_reference, backends, args.ref_venv, log=log)
+    load_start = ref.machine_info().get("load_average")
     scenarios = list(args.scenarios)
     if "raw" not in scenarios:
         scenarios.insert(0, "raw")
     ref.probe(impls, scenarios, log=log)
     results = ref.compare(impls, scenarios, sorted(args.lengths), rounds=args.rounds,
                           large_rounds=args.large_rounds, max_run_seconds=args.max_run_seconds,
-                          min_time=args.min_time, max_reps=args.max_reps, log=log)
+                          min_time=args.min_time, max_reps=args.max_reps, clock=args.clock, log=log)
     results["created"] = report.now_utc()
     results["machine"] = ref.machine_info()
+    results["machine"]["load_average_start"] = load_start
     results["impls"] = {i.name: i.info for i in impls}
     if args.report:
         mem_scen = [s for s in ("core", "full") if s in scenarios]

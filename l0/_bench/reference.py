@@ -155,14 +155,15 @@ class _Cell:
     samples: list[float] = field(default_factory=list)
     note: str | None = None
     error: str | None = None
+    projected: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {"samples": self.samples, "note": self.note, "error": self.error}
+        return {"samples": self.samples, "note": self.note, "error": self.error, "projected": self.projected}
 
 
 def compare(impls: list[Impl], scenarios: list[str], lengths: list[int], rounds: int = 5,
             large_rounds: int = 2, max_run_seconds: float = 20.0, min_time: float = 0.2,
-            max_reps: int = 25, log: Log = _stderr_log) -> dict[str, Any]:
+            max_reps: int = 25, clock: str = "cpu", log: Log = _stderr_log) -> dict[str, Any]:
     """Time every (implementation, scenario, length) cell; see the module docstring."""
     lengths = sorted(lengths)
     cells = {i.name: {s: {n: _Cell() for n in lengths} for s in scenarios} for i in impls}
@@ -185,7 +186,7 @@ def compare(impls: list[Impl], scenarios: list[str], lengths: list[int], rounds:
                 per_run = [_projection(cells[impl.name][s], lengths, li) for s in todo]
                 budget = 120.0 + sum(3 * (p or max_run_seconds) * 2 for p in per_run)
                 args = ["run", "--scenarios", ",".join(todo), "--lengths", str(n),
-                        "--min-time", str(min_time), "--max-reps", str(max_reps)]
+                        "--min-time", str(min_time), "--max-reps", str(max_reps), "--clock", clock]
                 try:
                     recs = run_worker(impl, SCENARIOS_SCRIPT, args, timeout=budget)
                 except RuntimeError as exc:
@@ -227,6 +228,7 @@ def compare(impls: list[Impl], scenarios: list[str], lengths: list[int], rounds:
                         proj, exp = _project_from_last(cells[impl.name][s], lengths, n)
                         if proj is not None:
                             note = (f"not run: time ~n^{exp:.1f}; projected {_fmt_secs(proj)} per run")
+                            cell.projected = proj
                     cell.note = note
     return {
         "lengths": lengths,
@@ -234,7 +236,7 @@ def compare(impls: list[Impl], scenarios: list[str], lengths: list[int], rounds:
         "cells": {i: {s: {str(n): c.as_dict() for n, c in by_n.items()} for s, by_n in by_s.items()}
                   for i, by_s in cells.items()},
         "settings": {"rounds": rounds, "large_rounds": large_rounds, "max_run_seconds": max_run_seconds,
-                     "min_time": min_time, "max_reps": max_reps},
+                     "min_time": min_time, "max_reps": max_reps, "clock": clock},
     }
 
 
@@ -371,9 +373,14 @@ def machine_info() -> dict[str, Any]:
             commit += "+dirty"
     except (OSError, subprocess.CalledProcessError):
         pass
+    try:
+        load = [round(x, 2) for x in os.getloadavg()]
+    except OSError:
+        load = None
     return {
         "cpu": cpu,
         "cores": os.cpu_count(),
+        "load_average": load,
         "platform": platform.platform(),
         "python": platform.python_version(),
         "python_impl": platform.python_implementation(),

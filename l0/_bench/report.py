@@ -69,6 +69,14 @@ def _pct(x: float | None) -> str:
     return "-" if x is None else f"{x * 100:+.0f}%"
 
 
+def _rate(x: float) -> str:
+    if x >= 1e6:
+        return f"{x / 1e6:.2f}M"
+    if x >= 1e3:
+        return f"{x / 1e3:.0f}K"
+    return f"{x:.0f}"
+
+
 def _num(x: float | None, fmt: str = "{:,.0f}") -> str:
     return "-" if x is None else fmt.format(x)
 
@@ -114,6 +122,7 @@ def plot(results: dict[str, Any], path: Path, scenarios: tuple[str, ...] = ("cor
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     scenarios = tuple(s for s in scenarios if s in results["scenarios"]) or tuple(results["scenarios"][:1])
     cols = 2 if len(scenarios) > 1 else 1
@@ -122,23 +131,34 @@ def plot(results: dict[str, Any], path: Path, scenarios: tuple[str, ...] = ("cor
     lengths = results["lengths"]
     for ax, s in zip(axes.flat, scenarios):
         for impl in impls_in(results):
-            xs, ys = [], []
+            xs, ys, px, py = [], [], [], []
             for n in lengths:
                 st = stats(results, impl, s, n)
+                c = cell(results, impl, s, n) or {}
                 if st is not None:
                     xs.append(n)
                     ys.append(st["us_per_token"])
+                elif c.get("projected"):
+                    px.append(n)
+                    py.append(c["projected"] / n * 1e6)
             if not xs:
                 continue
             color = COLORS.get(impl)
             ax.plot(xs, ys, marker="o", color=color, label=impl)
-            raw = [(n, stats(results, impl, "raw", n)) for n in xs]
-            raw = [(n, r["us_per_token"]) for n, r in raw if r is not None]
-            if raw:
-                ax.plot([p[0] for p in raw], [p[1] for p in raw], linestyle=":", color=color, alpha=0.6,
-                        label=f"{impl} raw iteration")
+            if px:
+                ax.plot([xs[-1], *px], [ys[-1], *py], marker="o", markerfacecolor="none", linestyle="--",
+                        color=color, alpha=0.7, label=f"{impl} (projected; not run)")
+        raw = [(n, stats(results, impls_in(results)[0], "raw", n)) for n in lengths]
+        raw = [(n, r["us_per_token"]) for n, r in raw if r is not None]
+        if raw:
+            ax.plot([p[0] for p in raw], [p[1] for p in raw], linestyle=":", color="black", alpha=0.6,
+                    label="raw iteration (no l0)")
         ax.set_xscale("log")
         ax.set_yscale("log")
+        ax.set_xticks(lengths)
+        ax.set_xticklabels([_short_n(n) for n in lengths])
+        ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
         ax.set_title(f"{s}: {DESCRIPTIONS.get(s, s)}", fontsize=9)
         ax.set_xlabel("stream length (tokens)")
         ax.set_ylabel("µs per token")
@@ -222,7 +242,13 @@ def markdown(results: dict[str, Any], png_rel: str, command: str) -> str:
       f"each round >= {st['min_time']} s or {st['max_reps']} runs per cell); the figure is the median of all runs. "
       "The source yields `l0.Event` TOKEN objects (distinct ~6-character word strings, no newlines) with zero "
       "delay, then COMPLETE; the timed region is `await l0.run(...)` plus the whole `async for`. "
-      f"Cells whose projected time exceeds {st['max_run_seconds']:.0f} s per run are not run (noted).")
+      + ("Times are process CPU time (`time.process_time`): the zero-delay scenarios never wait, so this equals "
+         "the wall time of an idle machine while ignoring other processes on a shared one. "
+         if st.get("clock", "wall") == "cpu" else "Times are wall-clock (`time.perf_counter`). ")
+      + f"Cells whose projected time exceeds {st['max_run_seconds']:.0f} s per run are not run (noted).")
+    if m.get("load_average_start") or m.get("load_average"):
+        w(f"- Load average (1/5/15 min) at the start: {m.get('load_average_start')}, after the timing runs: "
+          f"{m.get('load_average')}")
     w("")
     w("Scenarios:")
     w("")
@@ -231,31 +257,26 @@ def markdown(results: dict[str, Any], png_rel: str, command: str) -> str:
     w("")
     w(f"## Summary at {n0:,} tokens (the reference's published scenario)")
     w("")
-    hdr = "| scenario |"
-    sep = "|---|"
-    for impl in impls:
-        hdr += f" {impl} tokens/s | {impl} µs/token | {impl} overhead vs raw |"
-        sep += "---:|---:|---:|"
-    if "reference" in impls:
-        for impl in impls:
-            if impl != "reference":
-                hdr += f" {impl} vs reference |"
-                sep += "---:|"
-    w(hdr)
-    w(sep)
+    w("Each cell: µs per token (tokens/s; overhead over raw iteration in the same process). "
+      "\"vs reference\" = the reference's time divided by l0's.")
+    w("")
+    ours = [i for i in impls if i != "reference"]
+    has_ref = "reference" in impls
+    w("| scenario | " + " | ".join(impls) + (" | " + " | ".join(f"{i} vs reference" for i in ours) if has_ref else "") + " |")
+    w("|---|" + "---:|" * (len(impls) + (len(ours) if has_ref else 0)))
     for s in results["scenarios"]:
         row = f"| {s} |"
         for impl in impls:
             x = stats(results, impl, s, n0)
             if x is None:
-                row += f" {_note(results, impl, s, n0)} | | |"
+                row += f" {_short_note(_note(results, impl, s, n0))} |"
             else:
-                row += f" {x['tokens_per_s']:,.0f} | {x['us_per_token']:.3f} | {_pct(x['overhead'])} |"
-        if "reference" in impls:
-            for impl in impls:
-                if impl != "reference":
-                    x = stats(results, impl, s, n0)
-                    row += f" {'-' if not x or x['vs_reference'] is None else format(x['vs_reference'], '.1f') + 'x faster'} |"
+                row += f" {x['us_per_token']:.3f} ({_rate(x['tokens_per_s'])}/s, {_pct(x['overhead'])}) |"
+        if has_ref:
+            for impl in ours:
+                x = stats(results, impl, s, n0)
+                ok = x is not None and x["vs_reference"] is not None and s != "raw"
+                row += f" {format(x['vs_reference'], '.1f') + 'x faster' if ok else '-'} |"
         w(row)
     w("")
     w("## Per-token cost vs stream length")
@@ -321,7 +342,8 @@ def markdown(results: dict[str, Any], png_rel: str, command: str) -> str:
         w("")
         if conc["throughput"]:
             w(f"N streams of {conc['tokens_per_stream']:,} tokens each, started together; every source yields to the "
-              "event loop after each burst of 16 tokens, so the streams interleave. Aggregate tokens/s:")
+              "event loop after each burst of 16 tokens, so the streams interleave. Aggregate tokens per second of "
+              "process CPU time (wall-clock tokens/s in parentheses):")
             w("")
             scen = sorted({r["scenario"] for r in conc["throughput"]}, key=results["scenarios"].index)
             counts = sorted({r["streams"] for r in conc["throughput"]})
@@ -335,7 +357,11 @@ def markdown(results: dict[str, Any], png_rel: str, command: str) -> str:
                         r = next((r for r in conc["throughput"] if r["impl"] == impl and r["scenario"] == s
                                   and r["streams"] == c), None)
                         any_ = any_ or r is not None
-                        row += f" {r['tokens_per_s']:,.0f} |" if r else " - |"
+                        if r is None:
+                            row += " - |"
+                        else:
+                            cpu_rate = r.get("tokens_per_cpu_s") or r["tokens_per_s"]
+                            row += f" {cpu_rate:,.0f} ({r['tokens_per_s']:,.0f}) |"
                     if any_:
                         w(row)
             w("")
@@ -372,6 +398,14 @@ def markdown(results: dict[str, Any], png_rel: str, command: str) -> str:
       "The asv suite in `asv_bench/` tracks the same scenarios across commits; see `docs/benchmarks.md`.")
     w("")
     return "\n".join(out)
+
+
+def _short_n(n: int) -> str:
+    if n >= 1_000_000 and n % 1_000_000 == 0:
+        return f"{n // 1_000_000}M"
+    if n >= 1_000 and n % 1_000 == 0:
+        return f"{n // 1_000}K"
+    return str(n)
 
 
 def _short_note(note: str) -> str:
