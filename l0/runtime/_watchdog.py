@@ -60,8 +60,8 @@ class Watchdog:
         now = loop.time()
         self.mark = self._start = now
         self._handle: asyncio.TimerHandle | None = None
-        first = initial if initial is not None else inter
-        self._handle = loop.call_at(now + (first or 0.0), self._fire)
+        limits = [x for x in (initial, inter) if x is not None]
+        self._handle = loop.call_at(now + min(limits), self._fire)
 
     def in_initial_phase(self) -> bool:
         return self.mark == self._start
@@ -73,27 +73,36 @@ class Watchdog:
         loop = self._loop
         now = loop.time()
         initial_phase = self.mark == self._start
-        limit = self._initial if initial_phase else self._inter
+        inter = self._inter
+        if initial_phase:
+            limit = self._initial
+            # The phase may switch at any event: poll at the inter period so its deadline is never missed.
+            horizon = now + inter if inter is not None else None
+        else:
+            limit = inter
+            horizon = None
         if limit is None:
-            # No limit in this phase: poll at the other phase's period until the phase changes.
-            poll = self._inter if initial_phase else self._initial
-            self._handle = loop.call_at(now + max(poll or 0.0, 0.001), self._fire)
+            if horizon is not None:
+                self._handle = loop.call_at(horizon, self._fire)
             return
         gen = self._gen
         if gen is not None and gen.ag_await is None:
-            self._handle = loop.call_at(now + max(limit, 0.001), self._fire)
-            return
-        elapsed = now - self.mark
-        if elapsed < limit:
-            self._handle = loop.call_at(self.mark + limit, self._fire)
-            return
-        task = self._task
-        if task is None or task.done():
-            return
-        self.fired = "initial" if initial_phase else "inter"
-        self.elapsed = elapsed
-        self.cancelling = task.cancelling()
-        task.cancel()
+            when = now + limit
+        else:
+            elapsed = now - self.mark
+            if elapsed >= limit:
+                task = self._task
+                if task is None or task.done():
+                    return
+                self.fired = "initial" if initial_phase else "inter"
+                self.elapsed = elapsed
+                self.cancelling = task.cancelling()
+                task.cancel()
+                return
+            when = self.mark + limit
+        if horizon is not None and horizon < when:
+            when = horizon
+        self._handle = loop.call_at(when, self._fire)
 
     def claim(self, task: asyncio.Task[Any] | None) -> bool:
         """True if a ``CancelledError`` seen by ``task`` was this watchdog's doing (and absorb it)."""
