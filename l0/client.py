@@ -220,7 +220,9 @@ class WrappedCompletions:
         options: dict[str, Any] = dict(cfg.run_options)
         last: list[Any] = [None]
         fallbacks = [self._fallback(fb, kwargs, last) for fb in cfg.fallbacks or ()]
-        callbacks = _merge_callbacks(options.pop("callbacks", None), cfg)
+        for name in ("on_token", "on_tool_call", "on_violation"):
+            if getattr(cfg, name) is not None:
+                options[name] = getattr(cfg, name)
         return await run(
             self._factory(kwargs, last),
             fallbacks=fallbacks or None,
@@ -233,7 +235,6 @@ class WrappedCompletions:
             buffer_tool_calls=cfg.buffer_tool_calls,
             continue_from_last_good_token=cfg.continue_from_last_good_token,
             build_continuation_prompt=cfg.build_continuation_prompt,
-            callbacks=callbacks,
             **options,
         )
 
@@ -305,24 +306,6 @@ def continuation_messages(messages: list[Any], checkpoint: str, prompt: str | No
         {"role": "assistant", "content": checkpoint},
         {"role": "user", "content": prompt or DEFAULT_CONTINUATION_PROMPT},
     ]
-
-
-def _merge_callbacks(callbacks: Any, cfg: ClientConfig) -> Any:
-    if callbacks is None and cfg.on_token is None and cfg.on_tool_call is None and cfg.on_violation is None:
-        return None
-    from l0.runtime import LifecycleCallbacks
-
-    base = callbacks if callbacks is not None else LifecycleCallbacks()
-    if not isinstance(base, LifecycleCallbacks):
-        raise TypeError(f"callbacks must be a LifecycleCallbacks, got {type(base).__name__}")
-    merged = LifecycleCallbacks(**{f: getattr(base, f) for f in base.__dataclass_fields__})
-    if cfg.on_token is not None:
-        merged.on_token = cfg.on_token
-    if cfg.on_tool_call is not None:
-        merged.on_tool_call = cfg.on_tool_call
-    if cfg.on_violation is not None:
-        merged.on_violation = cfg.on_violation
-    return merged
 
 
 def wrap_client(

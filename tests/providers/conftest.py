@@ -41,7 +41,7 @@ def openai_client(server: FaultServer) -> Any:
 
 
 @pytest.fixture(scope="session")
-def litellm_module() -> Any:
+def litellm_session() -> Any:
     """``litellm``, imported once (slow import), quiet and offline."""
     import litellm
 
@@ -74,7 +74,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
     if not _MATRIX:
         return
     faults = sorted({c[0] for c in _MATRIX}, key=_fault_order)
-    columns = sorted({(c[2], c[1]) for c in _MATRIX})
+    columns = sorted({(c[2], c[1]) for c in _MATRIX}, key=lambda c: (c[0] != "openai", c))
     header = ["fault"] + [f"{sdk}/{mode}" for sdk, mode in columns]
     rows = [header]
     for fault in faults:

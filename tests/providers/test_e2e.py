@@ -77,9 +77,17 @@ async def tokens_of(stream: Any) -> list[str]:
 
 
 @pytest.fixture(params=SDKS)
-def sdk(request: pytest.FixtureRequest, litellm_module: Any) -> str:
-    """The SDK under test (litellm is imported once per session)."""
+def sdk(request: pytest.FixtureRequest) -> str:
+    """The SDK under test (litellm is imported once per session, only if a litellm leg runs)."""
     return request.param
+
+
+@pytest.fixture
+def litellm_module(request: pytest.FixtureRequest) -> Any:
+    """litellm if the current leg uses it, else None (keeps openai-only runs free of the slow import)."""
+    if "litellm" in request.node.callspec.params.get("sdk", ""):
+        return request.getfixturevalue("litellm_session")
+    return None
 
 
 @pytest.mark.parametrize("mode", MODES)
