@@ -200,8 +200,14 @@ class PartialParser:
         h = self._handle
         try:
             if self._shape == "object":
+                changed = False
                 for key, value in _loads("{" + text + "}").items():
-                    self.snapshot = h.add_member(self.snapshot, key, value)
+                    snap = h.add_member(self.snapshot, key, value)
+                    if snap is not None:
+                        self.snapshot = snap
+                        changed = True
+                if not changed:
+                    return
             else:
                 self.snapshot.append(h.validate_item(_loads(text)))
         except Exception as exc:  # an invalid value is left out; final validation reports it

@@ -120,7 +120,8 @@ class SchemaHandle:
         return {} if self.partial_shape == "object" else []
 
     def add_member(self, snapshot: Any, key: str, value: Any) -> Any:
-        """Validate one complete member; return the new snapshot (raise ValidationError)."""
+        """Validate one complete member; the new snapshot, or None if nothing changed
+        (raises ValidationError)."""
         raise NotImplementedError
 
     def member_item_validator(self, key: str) -> Any | None:
@@ -189,7 +190,7 @@ class ModelHandle(SchemaHandle):
         checked = self.partial_model().model_validate({key: value})
         names = checked.model_fields_set
         if not names:
-            return snapshot  # a key the model does not know
+            return None  # a key the model does not know
         update = {n: getattr(checked, n) for n in names}
         return snapshot.model_copy(update=update)
 
@@ -333,7 +334,7 @@ class JsonSchemaHandle(SchemaHandle):
     def add_member(self, snapshot: Any, key: str, value: Any) -> Any:
         sub = self._member_schema(key)
         if sub is False:
-            return snapshot
+            return None
         snapshot[key] = self._check(self._wrap(sub), value, (key,))
         return snapshot
 

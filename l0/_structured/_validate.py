@@ -10,7 +10,7 @@ from typing import Any
 
 from l0._backend import JsonStreamState
 from l0._repair import repair
-from l0._utils import auto_correct_json, extract_json, extract_json_from_markdown
+from l0._utils import auto_correct_json, extract_json, extract_json_from_markdown, is_valid_json
 from l0.events import EventBus, ObservabilityEventType
 
 from ._schema import SchemaHandle
@@ -62,12 +62,22 @@ def correct_text(
     off), None when that is unknown (nothing could be repaired).
     """
     original = text
-    text = extract_json_from_markdown(text)
     corrected = False
     corrections: list[str] = []
     if report is not None:
         report["closed"] = None
     if not auto_correct:
+        # only a fence is stripped, and only around text that is not JSON already
+        # (a JSON string may itself contain a fenced code block)
+        stripped = text.strip()
+        if not is_valid_json(stripped):
+            fenced = extract_json_from_markdown(text)
+            if fenced != stripped:
+                text, corrected, corrections = fenced, True, ["strip_markdown_fence"]
+            else:
+                text = stripped
+        else:
+            text = stripped
         if report is not None:
             report["closed"] = _incomplete(text)
         return text, corrected, corrections
@@ -78,6 +88,7 @@ def correct_text(
         if report is not None:
             report["closed"] = r.closed
     else:
+        text = extract_json_from_markdown(text)
         extracted = extract_json(original)
         if extracted != original:
             r2 = auto_correct_json(extracted, track_corrections=True)
