@@ -2,8 +2,10 @@
 
 Run ``python -m l0._bench.kernel_content``. Tokens are 1-7 characters of mostly
 ASCII words (a realistic LLM token stream); the time includes the Python-level
-call and loop. A flat µs/token column is the O(1) amortized append; the last
-column is the pure/compiled ratio.
+call and loop. A flat µs/token column is the O(1) amortized append; then the
+pure/compiled ratio, and the bare loop over the same token list (``len(tok)``),
+whose own growth at large sizes is memory traffic of the token objects, not
+the buffer.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import random
 import time
 from typing import Any
 
-__all__ = ["token_stream", "load_backend", "time_append", "main"]
+__all__ = ["token_stream", "load_backend", "time_append", "time_loop", "main"]
 
 _WORDS = (
     "the of and to in is that for it as with was on be by this are or from at which an but not "
@@ -62,6 +64,18 @@ def time_append(cls: Any, tokens: list[str], repeat: int) -> float:
     return best
 
 
+def time_loop(tokens: list[str], repeat: int) -> float:
+    """Best-of-``repeat`` seconds of the bare loop (``len(tok)`` per token): the floor."""
+    best = float("inf")
+    for _ in range(repeat):
+        size = len
+        start = time.perf_counter()
+        for tok in tokens:
+            size(tok)
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
 def main(argv: list[str] | None = None) -> int:
     """Print the µs/token table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -79,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     header = f"{'tokens':>10}" + "".join(f"{name:>12}" for name, _ in backends)
     if len(backends) == 2:
         header += f"{'pure/compiled':>15}"
+    header += f"{'bare loop':>12}"
     print(header)
     for n in sizes:
         tokens = token_stream(n)
@@ -91,6 +106,7 @@ def main(argv: list[str] | None = None) -> int:
             row += f"{us:>12.4f}"
         if len(per) == 2:
             row += f"{per[1] / per[0]:>14.1f}x"
+        row += f"{time_loop(tokens, repeat) / n * 1e6:>12.4f}"
         print(row)
     return 0
 
