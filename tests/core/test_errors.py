@@ -461,3 +461,29 @@ def test_implicit_context_is_not_followed() -> None:
         assert err.__context__ is not None
         assert not is_network_error(err)
         assert categorize_error(err) is C.MODEL
+
+
+# -- properties -------------------------------------------------------------------------------------
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_LETTERS = st.text(alphabet="abdefghijklmnopqruvwxyz", min_size=1, max_size=6)
+
+
+@settings(max_examples=200, deadline=None)
+@given(before=_LETTERS, word=st.sampled_from(["sse", "ssl", "tls", "cert", "dns", "fetch", "timeout", "sigterm"]),
+       after=_LETTERS)
+def test_keywords_inside_longer_words_never_match(before: str, word: str, after: str) -> None:
+    err = TypeError(f"the {before}{word}{after} value")
+    assert not is_network_error(err)
+    assert categorize_error(err) is C.MODEL
+
+
+@settings(max_examples=200, deadline=None)
+@given(message=st.text(max_size=80))
+def test_classification_total_and_consistent(message: str) -> None:
+    err = Exception(message)
+    kind = analyze_network_error(err).type
+    assert is_network_error(err) is (kind is not N.UNKNOWN)
+    assert categorize_error(err) in set(ErrorCategory)
