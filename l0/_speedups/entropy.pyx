@@ -223,6 +223,12 @@ cdef inline double _term(Py_ssize_t c, double n) noexcept nogil:
     return p * log2(p)
 
 
+cdef inline Py_ssize_t _slot(uint32_t cp, Py_ssize_t mask) noexcept nogil:
+    # Multiplicative hash folded so the low bits depend on every bit of the code point.
+    cdef uint32_t h = cp * <uint32_t>0x9E3779B1u
+    return (h ^ (h >> 15)) & mask
+
+
 cdef double _wide_entropy(const void* data, int kind, Py_ssize_t n, Py_ssize_t* low) except? -1.0:
     # Code points >= 256 go to a small open-addressing table (linear probing,
     # load <= 1/2, key 0 never occurs there so 0 marks an empty slot).
@@ -241,7 +247,7 @@ cdef double _wide_entropy(const void* data, int kind, Py_ssize_t n, Py_ssize_t* 
                 low[cp] += 1
                 continue
             mask = size - 1
-            j = (cp * <uint32_t>2654435761u) & mask
+            j = _slot(cp, mask)
             while table[j].key != 0 and table[j].key != cp:
                 j = (j + 1) & mask
             if table[j].key == cp:
@@ -259,7 +265,7 @@ cdef double _wide_entropy(const void* data, int kind, Py_ssize_t n, Py_ssize_t* 
                 for j in range(size):
                     if table[j].key != 0:
                         cp = table[j].key
-                        k = (cp * <uint32_t>2654435761u) & mask
+                        k = _slot(cp, mask)
                         while bigger[k].key != 0:
                             k = (k + 1) & mask
                         bigger[k] = table[j]

@@ -210,8 +210,16 @@ def test_entropy_known_values(kernels, text, bits):
     assert kernels.shannon_entropy(text) >= 0.0
 
 
-def test_entropy_of_wide_text_with_many_distinct_characters(kernels):
-    text = "".join(chr(0x100 + (i * 7919) % 5000) for i in range(20_000)) + "abc\U00010000" * 50
+@pytest.mark.parametrize(
+    "text",
+    [
+        "".join(chr(0x100 + (i * 7919) % 5000) for i in range(20_000)) + "abc\U00010000" * 50,
+        "".join(chr(0x1000 * (i % 17) + (i // 17) % 3 + 0x100) for i in range(6000)),  # same low bits
+        "".join(chr(0x10000 + (i * 0x1001) % 0x100000) for i in range(3000)) + "\ud800" * 7,
+    ],
+    ids=["many", "strided", "astral"],
+)
+def test_entropy_of_wide_text_with_many_distinct_characters(kernels, text):
     assert kernels.shannon_entropy(text) == pytest.approx(reference_entropy(text), rel=1e-12)
 
 
