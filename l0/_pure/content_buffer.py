@@ -1,8 +1,9 @@
 """Pure-Python twin of ``l0._speedups.content_buffer``.
 
 The accumulated text of a stream. Tokens are kept as a list of strings with a
-parallel list of end offsets; the joined text is cached and rebuilt only after
-a change. Same public names, results and exceptions as the compiled twin.
+parallel list of end offsets; the joined text is cached and, after a change,
+rebuilt from the last materialized prefix plus the tokens appended since. Same
+public names, results and exceptions as the compiled twin.
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ class ContentBuffer:
     grows, until ``clear()``.
     """
 
-    __slots__ = ("_parts", "_ends", "_len", "_cache", "_width")
+    # Invariants: _cache is None or the whole text; _base == "".join(_parts[:_base_tokens]).
+    __slots__ = ("_parts", "_ends", "_len", "_cache", "_base", "_base_tokens", "_width")
 
     def __init__(self, capacity: int = 256) -> None:
         _non_negative(capacity, "capacity")
@@ -50,6 +52,8 @@ class ContentBuffer:
         self._ends: list[int] = []
         self._len = 0
         self._cache: str | None = ""
+        self._base = ""
+        self._base_tokens = 0
         self._width = 1
 
     def append(self, token: str) -> None:
@@ -73,7 +77,10 @@ class ContentBuffer:
         """The whole text; O(n) only when it changed since the last read."""
         cache = self._cache
         if cache is None:
-            cache = self._cache = "".join(self._parts)
+            parts = self._parts
+            cache = self._cache = self._base + "".join(parts[self._base_tokens :])
+            self._base = cache
+            self._base_tokens = len(parts)
         return cache
 
     def __len__(self) -> int:
@@ -156,15 +163,15 @@ class ContentBuffer:
         ends = self._ends
         keep = bisect_right(ends, length)
         first = ends[keep - 1] if keep else 0
+        intact = keep
         if first < length:
             self._parts[keep] = self._parts[keep][: length - first]
             ends[keep] = length
             keep += 1
         del self._parts[keep:]
         del ends[keep:]
-        if self._cache is not None:
-            self._cache = self._cache[:length]
         self._len = length
+        self._after_cut(length, intact)
 
     def truncate_tokens(self, n: int) -> None:
         """Keep the first ``n`` tokens."""
@@ -174,10 +181,17 @@ class ContentBuffer:
         length = self._ends[n - 1] if n else 0
         del self._parts[n:]
         del self._ends[n:]
-        if length != self._len:
-            if self._cache is not None:
-                self._cache = self._cache[:length]
-            self._len = length
+        self._len = length
+        self._after_cut(length, n)
+
+    def _after_cut(self, length: int, intact: int) -> None:
+        # ``intact``: how many leading tokens are unchanged by the cut.
+        if self._cache is not None:
+            self._cache = self._base = self._cache[:length]
+            self._base_tokens = len(self._parts)
+        elif self._base_tokens > intact:
+            self._base = ""
+            self._base_tokens = 0
 
     def clear(self) -> None:
         """Drop all text and tokens; the width goes back to 1."""
@@ -185,6 +199,8 @@ class ContentBuffer:
         self._ends.clear()
         self._len = 0
         self._cache = ""
+        self._base = ""
+        self._base_tokens = 0
         self._width = 1
 
     def __reduce__(self) -> tuple:
