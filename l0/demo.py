@@ -37,9 +37,14 @@ Here is what l0 does for this answer:
 If everything worked, this paragraph arrived complete and in order, even \
 though the server misbehaved on purpose along the way."""
 
+BAD_ANSWER = (
+    "As an AI language model, I cannot guarantee that streams never fail, but I can say that "
+    "retries help. Streaming answers fail in ordinary ways and the rest of this answer would follow."
+)
+
 TOUR = ("rate_limit", "cut")
 FAULT_CHOICES = ("tour", "none", "cut", "stall", "rate_limit", "unavailable", "malformed", "slow_first",
-                 "error_event", "no_finish", "length")
+                 "error_event", "no_finish", "length", "guardrail")
 
 
 class View:
@@ -112,6 +117,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         view.plain("interrupted")
         return 130
+    except BrokenPipeError:
+        # The reader went away (e.g. piped into head); nothing left to show.
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - silences the flush at interpreter exit
+        return 1
 
 
 async def _demo(args: argparse.Namespace, view: View) -> int:
@@ -122,7 +131,10 @@ async def _demo(args: argparse.Namespace, view: View) -> int:
     async with FaultServer(answer=ANSWER) as server:
         faults = TOUR if args.fault == "tour" else () if args.fault == "none" else (args.fault,)
         for name in faults:
-            server.push(Scenario(fault=name, after=45, delay=args.speed, retry_after=0.5, first_delay=3.0))
+            if name == "guardrail":
+                server.push(Scenario(answer=BAD_ANSWER, delay=args.speed))
+            else:
+                server.push(Scenario(fault=name, after=45, delay=args.speed, retry_after=0.5, first_delay=3.0))
         model = Scenario(delay=args.speed).to_spec()
         view.plain(f"l0 demo: local fault server {server.base_url}")
         view.plain(f"faults: {', '.join(faults) or 'none'} | mode: {args.mode}")
@@ -162,44 +174,51 @@ async def _stream(view: View, base_url: str, key: str, model: str, messages: lis
     from l0.runtime import LifecycleCallbacks
     from l0.types import EventType, Retry, Timeout
 
+    from l0.retry import retry_after_hint
+
     resume = mode == "resume"
     attempt = [0]
+    marks: dict[str, Any] = {"failed_at": 0.0, "checks": 0, "restart_note": False}
 
     def on_start(n: int, is_retry: bool, is_fallback: bool) -> None:
         attempt[0] += 1
-        kind = " (fallback)" if is_fallback else " (retry)" if is_retry else ""
+        kind = ""
+        if is_retry or is_fallback:
+            waited = time.monotonic() - marks["failed_at"]
+            kind = f" ({'fallback' if is_fallback else 'retry'}, {waited:.2f} s after the failure)"
         view.rule(f"attempt {attempt[0]}{kind}")
+        marks["restart_note"] = is_retry or is_fallback
 
     def on_error(err: BaseException, will_retry: bool, will_fallback: bool) -> None:
-        then = "will retry" if will_retry else "will fall back" if will_fallback else "giving up"
-        view.line("✗", f"{_describe(err)}; {then}", "31")
-
-    def on_retry(n: int, reason: str) -> None:
-        view.line("↻", f"retry {n}: {reason}", "33")
+        marks["failed_at"] = time.monotonic()
+        then = "retrying" if will_retry else "falling back" if will_fallback else "giving up"
+        hint = retry_after_hint(err)
+        wait = f"; server asked to wait {hint:.2f} s (Retry-After)" if hint else ""
+        view.line("✗", f"{_describe(err)}{wait} -> {then}", "31")
 
     def on_resume(checkpoint: str, tokens: int) -> None:
-        view.line("⤷", f"resuming after {tokens} tokens ({len(checkpoint)} chars kept; asking the model to continue)",
+        marks["restart_note"] = False
+        view.line("⤷", f"resuming after {tokens} tokens: {len(checkpoint)} chars kept, the model is asked to continue",
                   "35")
         view.token(_tail(checkpoint))
 
     def on_timeout(kind: str, seconds: float) -> None:
-        view.line("⏱", f"{kind.replace('_', ' ')} timeout after {seconds:.1f} s", "33")
+        view.line("⏱", f"no {'first' if kind.startswith('initial') else 'next'} token within {seconds:.1f} s",
+                  "33")
 
     def on_violation(v: Any) -> None:
-        view.line("⚠", f"guardrail {getattr(v, 'rule', '?')}: {getattr(v, 'message', v)}", "33")
+        verdict = "retry" if getattr(v, "recoverable", True) and getattr(v, "severity", "") == "error" else "note"
+        view.line("⚠", f"guardrail {getattr(v, 'rule', '?')} ({getattr(v, 'severity', '?')}, {verdict}): "
+                  f"{getattr(v, 'message', v)}", "33")
 
     def on_obs(ev: Any) -> None:
         name = getattr(ev.type, "value", str(ev.type))
         meta = ev.meta or {}
         if name == "STREAM_TRUNCATED":
-            view.line("✂", f"stream truncated ({meta.get('reason') or meta.get('finishReason') or 'no finish_reason'})",
-                      "33")
-        elif name == "RETRY_ATTEMPT" and meta.get("delayMs") is not None:
-            view.line("…", f"waiting {float(meta['delayMs']) / 1000:.2f} s before the next attempt", "2")
-        elif name == "GUARDRAIL_PHASE_END" and meta.get("phase") in (None, "post", "final"):
-            count = meta.get("ruleCount") or meta.get("rules")
-            view.line("✓", f"guardrails checked{f' ({count} rules)' if count else ''}: "
-                      f"{meta.get('violationCount', 0)} violations", "32")
+            why = meta.get("finishReason") or meta.get("reason") or "no finish_reason"
+            view.line("✂", f"stream ended early ({why}) after {meta.get('tokenCount', '?')} tokens", "33")
+        elif name == "GUARDRAIL_PHASE_END":
+            marks["checks"] += 1
 
     guardrails = _guardrails()
     client = l0.wrap(
@@ -210,30 +229,40 @@ async def _stream(view: View, base_url: str, key: str, model: str, messages: lis
         continue_from_last_good_token=resume,
         on_violation=on_violation,
         on_event=on_obs,
-        callbacks=LifecycleCallbacks(on_start=on_start, on_error=on_error, on_retry=on_retry, on_resume=on_resume,
+        callbacks=LifecycleCallbacks(on_start=on_start, on_error=on_error, on_resume=on_resume,
                                      on_timeout=on_timeout),
     )
+    if guardrails:
+        names = ", ".join(getattr(r, "name", "?") for r in guardrails)
+        view.plain(f"guardrails: {names}")
     start = time.monotonic()
     try:
         stream = await client.chat.completions.create(model=model, messages=messages, stream=True)
         async for ev in stream:
             if ev.type == EventType.TOKEN and ev.text:
+                if marks["restart_note"]:
+                    marks["restart_note"] = False
+                    view.line("↺", "the answer restarts from the beginning (the partial text above is discarded)",
+                              "35")
                 view.token(ev.text)
     except Exception as exc:  # noqa: BLE001 - the demo reports any final failure
         view.line("✗", f"stream failed: {_describe(exc)}", "31")
         return "", None, time.monotonic() - start
+    if guardrails:
+        found = len(stream.state.violations)
+        view.line("✓" if not found else "⚠", f"guardrails: {marks['checks']} checks, "
+                  f"{found} violation{'s' if found != 1 else ''} kept in the final state", "32" if not found else "33")
     return stream.state.content, stream, time.monotonic() - start
 
 
 def _guardrails() -> list[Any] | None:
     try:
-        from l0.guardrails import Guardrails
+        from l0.guardrails import Guardrails, custom_pattern_rule
     except ImportError:
         return None
-    try:
-        return list(Guardrails.recommended())
-    except Exception:  # noqa: BLE001 - guardrails are optional in the demo
-        return None
+    rules = list(Guardrails.recommended())
+    rules.append(custom_pattern_rule([r"\bas an ai\b"], "AI boilerplate instead of an answer", severity="error"))
+    return rules
 
 
 def _summary(view: View, stream: Any, elapsed: float, requests: int | None) -> None:
@@ -258,7 +287,11 @@ def _describe(err: BaseException) -> str:
 
 
 def _tail(checkpoint: str) -> str:
-    return "…" + checkpoint[-60:].replace("\n", " ") if len(checkpoint) > 60 else checkpoint
+    if len(checkpoint) <= 60:
+        return checkpoint
+    tail = checkpoint[-60:]
+    cut = tail.find(" ")
+    return "…" + (tail[cut:] if cut >= 0 else tail).replace("\n", " ")
 
 
 if __name__ == "__main__":

@@ -126,7 +126,8 @@ class Scenario:
     ``times`` is how many requests with the same scenario key get the fault
     before the server answers cleanly (``-1``: every request). ``overlap``
     makes a continued answer repeat that many chunks of the prefix, to
-    exercise de-duplication.
+    exercise de-duplication. ``answer`` (programmatic only) replaces the
+    server's answer for this scenario, e.g. a first answer a guardrail rejects.
     """
 
     fault: str = "clean"
@@ -140,6 +141,7 @@ class Scenario:
     tools: int = 0
     overlap: int = 0
     id: str = ""
+    answer: str | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
 
     def __post_init__(self) -> None:
@@ -171,10 +173,12 @@ class Scenario:
             key = key.strip()
             if not sep:
                 raise ValueError(f"scenario parameter must look like key=value, got {item!r} in {spec!r}")
-            if key not in types or key in ("fault", "extra"):
+            if key not in types or key in ("fault", "extra", "answer"):
                 extra[key] = value
                 continue
             kwargs[key] = _coerce(key, value.strip(), spec)
+        if "answer" in extra:
+            raise ValueError(f"answer cannot be set in a scenario string ({spec!r}); use Scenario(answer=...)")
         if "tools" in kwargs and "words" not in kwargs:
             kwargs["words"] = 0
         return cls(extra=extra, **kwargs)
@@ -185,7 +189,7 @@ class Scenario:
         parts = [
             f"{f.name}={getattr(self, f.name)}"
             for f in fields(self)
-            if f.name not in ("fault", "extra") and getattr(self, f.name) != getattr(default, f.name)
+            if f.name not in ("fault", "extra", "answer") and getattr(self, f.name) != getattr(default, f.name)
         ]
         if self.tools and "words=" not in ",".join(parts):
             parts.append(f"words={self.words}")
@@ -233,7 +237,9 @@ class Plan:
 
 
 def answer_chunks(scenario: Scenario, answer: Sequence[str] | None = None) -> list[str]:
-    """The full list of text chunks for a scenario (custom answer or numbered words)."""
+    """The full list of text chunks: the scenario's answer, else ``answer``, else numbered words."""
+    if scenario.answer is not None:
+        return split_answer(scenario.answer)
     return list(answer) if answer is not None else numbered_chunks(scenario.words)
 
 
