@@ -143,6 +143,7 @@ _CLASS_RULES: dict[str, tuple[tuple[str, ...], NetworkErrorType, bool]] = {
     "ConnectionAbortedError": (_BUILTIN, T.CONNECTION_DROPPED, False),
     "BrokenPipeError": (_BUILTIN, T.CONNECTION_DROPPED, False),
     "IncompleteReadError": (_BUILTIN, T.PARTIAL_CHUNKS, False),
+    "ConnectionError": (_BUILTIN, T.CONNECTION_DROPPED, True),
     "TimeoutError": (_BUILTIN, T.TIMEOUT, False),
     # httpx / httpcore
     "TimeoutException": (_HTTP, T.TIMEOUT, False),

@@ -353,6 +353,8 @@ def test_false_positives_fixed(message: str) -> None:
         (ConnectionResetError(104, "Connection reset by peer"), N.CONNECTION_DROPPED),
         (BrokenPipeError(32, "x"), N.CONNECTION_DROPPED),
         (ConnectionAbortedError("x"), N.CONNECTION_DROPPED),
+        (ConnectionError("boom"), N.CONNECTION_DROPPED),
+        (ConnectionError("request timed out"), N.TIMEOUT),
         (socket.gaierror(-2, "Name or service not known"), N.DNS_ERROR),
         (ssl.SSLError(1, "x"), N.SSL_ERROR),
         (ssl.SSLCertVerificationError(1, "x"), N.SSL_ERROR),
