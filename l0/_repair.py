@@ -26,6 +26,8 @@ import json
 import re
 from dataclasses import dataclass, field
 
+import orjson
+
 from l0._backend import JsonStreamState
 
 __all__ = ["RepairResult", "repair", "normalize", "close_json", "find_fence_body", "strip_prefix"]
@@ -366,13 +368,25 @@ _TOKEN_FIX_ORDER = (
 )
 
 
+def _parses(text: str) -> None:
+    """Raise ``json.JSONDecodeError`` unless ``text`` is JSON (``json.loads`` semantics).
+
+    orjson checks first (many times faster); json decides what orjson refuses
+    but json accepts (NaN, lone surrogates, integers beyond 64 bits).
+    """
+    try:
+        orjson.loads(text)
+    except orjson.JSONDecodeError:
+        json.loads(text)
+
+
 def repair(text: str) -> RepairResult:
     """Repair ``text`` into valid JSON; see the module docstring."""
     if not isinstance(text, str):
         raise TypeError(f"text must be str, got {type(text).__name__}")
     stripped = text.strip()
     try:
-        json.loads(stripped)
+        _parses(stripped)
         return RepairResult(stripped)
     except ValueError as exc:
         first_error: Exception = exc
@@ -385,7 +399,7 @@ def repair(text: str) -> RepairResult:
             doc, fixes, cut = result
             corrections.extend(f for f in fixes if f not in corrections)
             try:
-                json.loads(doc)
+                _parses(doc)
             except ValueError as exc:  # pragma: no cover - the state machine accepted it
                 return RepairResult(doc, corrections, False, exc, cut)
             return RepairResult(doc, corrections, closed=cut)
