@@ -116,3 +116,37 @@ def test_any_truncation_of_valid_json_repairs(value, style, data):
     assert r.success, text[:k]
     repaired = json.loads(r.text)
     assert type(repaired) is type(value)
+
+
+_JSONISH = st.text(alphabet=st.sampled_from(list('{}[]:,"\'\\/*# \n\ttruefalsnul0123456789.-+eEabc\u00e9\U0001f600')),
+                   max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_JSONISH)
+def test_repair_never_raises_and_success_means_it_parses(text):
+    r = auto_correct_json(text, track_corrections=True)
+    if r.success:
+        json.loads(r.text)
+        assert r.error is None
+    else:
+        assert r.error is not None and r.corrections == []
+
+
+@settings(max_examples=200, deadline=None)
+@given(text=_JSONISH | st.builds(lambda a, b: a + b, st.sampled_from(["{", "[", "{'a': ", '{"k": [']), _JSONISH))
+def test_both_twins_repair_identically(text):
+    import importlib
+
+    import l0._repair
+
+    results = []
+    original = l0._repair.JsonStreamState
+    try:
+        for package in ("l0._speedups", "l0._pure"):
+            l0._repair.JsonStreamState = importlib.import_module(f"{package}.json_state").JsonStreamState
+            r = auto_correct_json(text, track_corrections=True)
+            results.append((r.text, r.corrections, r.success, r.corrected))
+    finally:
+        l0._repair.JsonStreamState = original
+    assert results[0] == results[1]
