@@ -46,9 +46,11 @@ class Timeout:
     initial_token: int | None = 5000
     inter_token: int | None = 10000
 
-    def __post_init__(self) -> None:
-        self.initial_token = _check_ms("initial_token", self.initial_token)  # type: ignore[assignment]
-        self.inter_token = _check_ms("inter_token", self.inter_token)  # type: ignore[assignment]
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Checked in __init__ and on later assignment alike.
+        if name in ("initial_token", "inter_token"):
+            value = _check_ms(name, value)
+        object.__setattr__(self, name, value)
 
     @property
     def initial_token_seconds(self) -> float | None:
@@ -69,7 +71,7 @@ class CheckIntervals:
     drift: int = 25
     checkpoint: int = 20
 
-    def __post_init__(self) -> None:
-        check_int("CheckIntervals", "guardrails", self.guardrails, minimum=1)
-        check_int("CheckIntervals", "drift", self.drift, minimum=1)
-        check_int("CheckIntervals", "checkpoint", self.checkpoint, minimum=1)
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("guardrails", "drift", "checkpoint"):
+            check_int("CheckIntervals", name, value, minimum=1)
+        object.__setattr__(self, name, value)

@@ -173,29 +173,10 @@ class Retry:
     honor_retry_after: bool = True
     max_retry_after: float = 300.0
 
-    def __post_init__(self) -> None:
-        d = RETRY_DEFAULTS
-        self.attempts = check_int("Retry", "attempts", d.attempts if self.attempts is None else self.attempts, minimum=0)
-        self.max_retries = check_int(
-            "Retry", "max_retries", d.max_retries if self.max_retries is None else self.max_retries, minimum=0
-        )
-        self.base_delay = check_seconds("Retry", "base_delay", d.base_delay if self.base_delay is None else self.base_delay)
-        self.max_delay = check_seconds("Retry", "max_delay", d.max_delay if self.max_delay is None else self.max_delay)
-        self.strategy = _coerce_strategy(d.backoff if self.strategy is None else self.strategy)
-        if isinstance(self.error_type_delays, dict):
-            self.error_type_delays = ErrorTypeDelays(**self.error_type_delays)
-        elif self.error_type_delays is not None and not isinstance(self.error_type_delays, ErrorTypeDelays):
-            raise TypeError(
-                "Retry.error_type_delays must be an ErrorTypeDelays, a dict of its fields, or None, "
-                f"got {type(self.error_type_delays).__name__}"
-            )
-        if self.retry_on is not None:
-            self.retry_on = _coerce_retry_on(self.retry_on)
-        check_callable("Retry", "should_retry", self.should_retry)
-        check_callable("Retry", "calculate_delay", self.calculate_delay)
-        if not isinstance(self.honor_retry_after, bool):
-            raise TypeError(f"Retry.honor_retry_after must be a bool, got {type(self.honor_retry_after).__name__}")
-        self.max_retry_after = check_seconds("Retry", "max_retry_after", self.max_retry_after)
+    def __setattr__(self, name: str, value: Any) -> None:
+        # Every assignment is checked, in __init__ and later (``retry.attempts = -1`` fails too).
+        check = _RETRY_CHECKS.get(name)
+        object.__setattr__(self, name, value if check is None else check(value))
 
     def __eq__(self, other: object) -> bool:
         # Compares as a Retry, so the read-only presets equal their factory's result.
@@ -244,6 +225,45 @@ class Retry:
                    error_type_delays=ErrorTypeDelays(runtime_killed=2.0, timeout=1.5))
 
 
+def _with_default(default: Any, check: Any) -> Any:
+    return lambda value: check(default if value is None else value)
+
+
+def _check_error_type_delays(value: Any) -> ErrorTypeDelays | None:
+    if value is None or isinstance(value, ErrorTypeDelays):
+        return value
+    if isinstance(value, dict):
+        return ErrorTypeDelays(**value)
+    raise TypeError(
+        f"Retry.error_type_delays must be an ErrorTypeDelays, a dict of its fields, or None, got {type(value).__name__}"
+    )
+
+
+def _check_bool(name: str) -> Any:
+    def check(value: Any) -> bool:
+        if not isinstance(value, bool):
+            raise TypeError(f"Retry.{name} must be a bool, got {type(value).__name__}")
+        return value
+
+    return check
+
+
+_D = RETRY_DEFAULTS
+_RETRY_CHECKS: dict[str, Any] = {
+    "attempts": _with_default(_D.attempts, lambda v: check_int("Retry", "attempts", v, minimum=0)),
+    "max_retries": _with_default(_D.max_retries, lambda v: check_int("Retry", "max_retries", v, minimum=0)),
+    "base_delay": _with_default(_D.base_delay, lambda v: check_seconds("Retry", "base_delay", v)),
+    "max_delay": _with_default(_D.max_delay, lambda v: check_seconds("Retry", "max_delay", v)),
+    "strategy": _with_default(_D.backoff, _coerce_strategy),
+    "error_type_delays": _check_error_type_delays,
+    "retry_on": lambda v: None if v is None else _coerce_retry_on(v),
+    "should_retry": lambda v: check_callable("Retry", "should_retry", v),
+    "calculate_delay": lambda v: check_callable("Retry", "calculate_delay", v),
+    "honor_retry_after": _check_bool("honor_retry_after"),
+    "max_retry_after": lambda v: check_seconds("Retry", "max_retry_after", v),
+}
+
+
 class _PresetRetry(Retry):
     """A read-only shared preset (``MINIMAL_RETRY`` ...): mutating it would change every user's policy."""
 
@@ -255,17 +275,13 @@ class _PresetRetry(Retry):
             return Retry(*args, **kwargs)
         return super().__new__(cls)
 
-    def __post_init__(self) -> None:
-        super().__post_init__()
-        object.__setattr__(self, "_frozen", True)
-
     def __setattr__(self, name: str, value: Any) -> None:
         if self._frozen:
             raise AttributeError(
                 f"{self._name} is a shared read-only preset; use Retry.{self._factory}() "
                 f"or copy.copy({self._name}) for a copy you can change"
             )
-        object.__setattr__(self, name, value)
+        super().__setattr__(name, value)
 
     def __repr__(self) -> str:
         return "Retry" + super().__repr__()[len(type(self).__qualname__):]
@@ -288,6 +304,7 @@ def _make_preset(name: str, factory: str) -> Retry:
     object.__setattr__(preset, "_name", name)
     object.__setattr__(preset, "_factory", factory)
     _PresetRetry.__init__(preset, **{f.name: getattr(base, f.name) for f in fields(base)})
+    object.__setattr__(preset, "_frozen", True)
     return preset
 
 

@@ -366,3 +366,26 @@ def test_runtime_names_load_lazily_from_l0_runtime(monkeypatch: pytest.MonkeyPat
         for name in ("Stream", "LazyStream", "StreamContext"):
             t.__dict__.pop(name, None)
         t.__dict__.update(saved)
+
+
+def test_retry_assignment_is_validated_too() -> None:
+    r = Retry()
+    with pytest.raises(ValueError, match=r"Retry\.attempts must be >= 0, got -1"):
+        r.attempts = -1
+    with pytest.raises(ValueError, match=r"Retry\.strategy must be"):
+        r.strategy = "never"  # type: ignore[assignment]
+    r.strategy = "linear"  # type: ignore[assignment]
+    r.max_delay = None  # type: ignore[assignment]
+    assert r.strategy is BackoffStrategy.LINEAR and r.max_delay == 10.0 and r.attempts == 3
+
+
+def test_timeout_and_intervals_assignment_validated() -> None:
+    t = Timeout()
+    with pytest.raises(ValueError, match="looks like seconds"):
+        t.inter_token = 2.5  # type: ignore[assignment]
+    t.inter_token = None
+    assert t.inter_token_seconds is None
+    c = CheckIntervals()
+    with pytest.raises(ValueError, match=r"CheckIntervals\.drift"):
+        c.drift = 0
+    assert c.drift == 25
