@@ -29,6 +29,20 @@ _BEGIN_ATS = {_c.AT_BOUNDARY, _c.AT_NON_BOUNDARY, _c.AT_BEGINNING_LINE}
 _BIG = 1 << 30
 
 
+def _ascii_folds() -> tuple[str, ...]:
+    # Non-ASCII characters that IGNORECASE equates with an ASCII letter although
+    # str.lower() keeps them apart (e.g. U+017F long s ~ "s"): their presence
+    # disables the lower-cased fast path.
+    try:
+        from re._casefix import _EXTRA_CASES
+    except ImportError:  # pragma: no cover - older Pythons
+        return ("\u0131", "\u017f")
+    return tuple(chr(x) for k, v in _EXTRA_CASES.items() if k < 128 for x in v if x >= 128)
+
+
+_FOLDS = _ascii_folds()
+
+
 @dataclass(frozen=True)
 class PatternInfo:
     """What an incremental scan of one compiled pattern needs to know."""
@@ -238,7 +252,7 @@ class IncrementalScanner:
         subject = text
         if self.lowered is not None:
             low = text.lower()
-            if len(low) == len(text):
+            if len(low) == len(text) and (low.isascii() or not any(c in low for c in _FOLDS)):
                 regex = self.lowered
                 subject = low
         for m in regex.finditer(subject, start - base):

@@ -201,50 +201,76 @@ def _count_messages(ob: int, cb: int, obr: int, cbr: int) -> list[str]:
 
 
 class _JsonSession(BuiltinSession):
-    """Decides once whether the stream is JSON, then validates it incrementally.
+    """Decides whether the stream is JSON, then validates it incrementally.
 
-    JSON means: the first non-whitespace character is ``{`` or ``[`` and the
-    second one is a valid continuation (so ``[Note] ...`` or ``{name}`` is prose).
+    A stream whose first non-whitespace character is not ``{``/``[`` is prose.
+    One that starts with a bracket is JSON unless its first syntax error comes
+    before any JSON evidence (a ``"``, ``:`` or ``,``): ``[Note] ...``,
+    ``[1] Smith`` or ``{name}`` are prose. After a complete top-level value a
+    new ``{``/``[`` starts another document (JSON Lines).
     """
 
-    __slots__ = ("js", "mode", "seen", "second", "streamed")
+    __slots__ = ("js", "base", "mode", "seen", "counts", "streamed")
 
     def reset_state(self) -> None:
         self.js = JsonStreamState()
-        self.mode: bool | None = None
-        self.seen = 0
-        self.second = -1
+        self.base = 0  # content offset where the current document's state machine started
+        self.mode: bool | None = None  # None: starts with a bracket, no evidence yet
+        self.seen = False
+        self.counts = [0, 0, 0, 0]  # bracket counters of finished documents
         self.streamed: GuardrailViolation | None = None
 
-    def _note_significant(self, start: int, delta: str) -> None:
-        for m in _SIGNIFICANT.finditer(delta):
-            self.seen += 1
-            if self.seen == 1:
-                if m.group() not in "{[":
+    def _feed(self, start: int, delta: str) -> None:
+        i = 0
+        while True:
+            js = self.js
+            piece = delta[i:] if i else delta
+            evidence = -1
+            if self.mode is None:
+                found = [k for k in (piece.find('"'), piece.find(":"), piece.find(",")) if k >= 0]
+                evidence = min(found) if found else -1
+            if js.feed(piece):
+                if evidence >= 0:
+                    self.mode = True
+                return
+            at = self.base + js.error_offset  # content offset of the bad character
+            rel = at - start - i
+            if self.mode is None:
+                if 0 <= evidence < rel:
+                    self.mode = True
+                else:
                     self.mode = False
                     return
-            else:
-                self.second = start + m.start()
-                return
+            bad = delta[at - start] if 0 <= at - start < len(delta) else ""
+            if js.depth == 0 and bad in ("{", "[") and "after top-level value" in (js.error or ""):
+                c = self.counts
+                c[0] += js.open_braces - (bad == "{")
+                c[1] += js.close_braces
+                c[2] += js.open_brackets - (bad == "[")
+                c[3] += js.close_brackets
+                self.js = JsonStreamState()
+                self.base = at
+                i = at - start
+                continue
+            return
 
     def check(self, state: State) -> list[GuardrailViolation]:
         start, delta = self.advance(state)
-        js = self.js
-        if delta and self.mode is not False:
-            if self.mode is None:
-                self._note_significant(start, delta)
-                if self.mode is False:
+        if delta and self.mode is not False and self.js.error is None:
+            if not self.seen:
+                m = _SIGNIFICANT.search(delta)
+                if m is None:
+                    self._feed(start, delta)
                     return []
-            if js.error is None:
-                js.feed(delta)
-            if self.mode is None and self.second >= 0:
-                self.mode = js.error_offset != self.second
-        completed = state.completed
-        if self.mode is None and completed and self.seen:
-            self.mode = True
-        if not self.mode:
+                self.seen = True
+                if m.group() not in "{[":
+                    self.mode = False
+                    return []
+            self._feed(start, delta)
+        if self.mode is False or not self.seen:
             return []
-        if not completed:
+        js = self.js
+        if not state.completed:
             if js.error is not None and self.streamed is None:
                 self.streamed = self._syntax_violation(state)
                 return [self.streamed]
@@ -253,7 +279,7 @@ class _JsonSession(BuiltinSession):
 
     def _syntax_violation(self, state: State) -> GuardrailViolation:
         js = self.js
-        off = js.error_offset
+        off = self.base + js.error_offset
         bad = buffer_of(state).slice(off, off + 1)
         if js.depth == 0 and bad in ("}", "]"):
             msg = "Too many closing braces" if bad == "}" else "Too many closing brackets"
@@ -264,8 +290,9 @@ class _JsonSession(BuiltinSession):
     def _complete(self, state: State) -> list[GuardrailViolation]:
         js = self.js
         if js.error is None:
+            c = self.counts
             out = [self.violation(m) for m in _count_messages(
-                js.open_braces, js.close_braces, js.open_brackets, js.close_brackets)]
+                c[0] + js.open_braces, c[1] + js.close_braces, c[2] + js.open_brackets, c[3] + js.close_brackets)]
             if js.in_string:
                 out.append(self.violation("Unclosed string detected"))
             return out
@@ -281,10 +308,10 @@ class _JsonSession(BuiltinSession):
             pos = int(m.group(1)) if m else None
             positions.add(pos)
             out.append(self.violation(issue, position=pos))
-        syntax = self.streamed or self._syntax_violation(state)
-        surplus = syntax.message.startswith("Too many closing")
-        if not surplus and js.error_offset not in positions:
-            out.append(syntax)
+        if self.streamed is None:  # reported once: skip it if the streaming phase already did
+            syntax = self._syntax_violation(state)
+            if not syntax.message.startswith("Too many closing") and syntax.position not in positions:
+                out.append(syntax)
         return out
 
 

@@ -182,7 +182,7 @@ class _LatexSession(BuiltinSession):
         self.reported.extend(new)
         if not completed:
             return new
-        out = list(self.reported)
+        out = new
         if self.envs.stack:
             out.append(self.violation(f"Unclosed environments: {', '.join(self.envs.stack)}"))
         d, i, o, c = self.counts

@@ -123,7 +123,7 @@ class _RepetitionSession(BuiltinSession):
     """
 
     __slots__ = ("window", "threshold", "sentence_check", "repeat", "sentences", "nsent", "first",
-                 "cand_max", "parts", "p_len", "p_lead", "p_trail", "run", "sim_on", "last_key", "last_v")
+                 "cand_max", "parts", "p_len", "p_lead", "p_trail", "run", "sim_on", "last_sentence")
 
     def __init__(self, rule: GuardrailRule, window: int, threshold: float, sentence_check: bool,
                  repeat: int) -> None:
@@ -144,8 +144,7 @@ class _RepetitionSession(BuiltinSession):
         self.p_trail = 0
         self.run = ""
         self.sim_on = False
-        self.last_key: tuple[str, int] | None = None
-        self.last_v: GuardrailViolation | None = None
+        self.last_sentence: str | None = None
 
     def _add(self, piece: str) -> None:
         s = piece.strip()
@@ -231,7 +230,7 @@ class _RepetitionSession(BuiltinSession):
             both = buf.tail(2 * w)
             similarity = sum(map(str.__eq__, both[w:], both[:w])) / w
             hit = similarity > self.threshold
-            if hit and (completed or not self.sim_on):
+            if hit and not self.sim_on:
                 state.drift_detected = True
                 out.append(self.violation(
                     f"Repetitive output detected ({similarity:.0%} character similarity)",
@@ -243,17 +242,10 @@ class _RepetitionSession(BuiltinSession):
             if found is not None:
                 state.drift_detected = True
                 sentence, count = found
-                if self.last_key is not None and self.last_key[0] == sentence and self.last_key[1] == count:
-                    v = self.last_v
-                    fresh = False
-                else:
-                    fresh = self.last_key is None or self.last_key[0] != sentence
-                    v = self.violation(f"Sentence repeated {count} times",
-                                       context={"sentence": sentence[:50] + "...", "count": count})
-                    self.last_key = (sentence, count)
-                    self.last_v = v
-                if completed or fresh:
-                    out.append(v)  # type: ignore[arg-type]
+                if self.last_sentence != sentence:
+                    self.last_sentence = sentence
+                    out.append(self.violation(f"Sentence repeated {count} times",
+                                              context={"sentence": sentence[:50] + "...", "count": count}))
         return out
 
     def _repeated_sentence(self) -> tuple[str, int] | None:

@@ -2,8 +2,8 @@
 
 Both rules scan incrementally (:class:`~l0.guardrails._regex.IncrementalScanner`):
 each character is looked at once, carrying over only the tail a match can still
-need; every match is reported once while streaming, and the completion check
-returns the complete list (the same violation objects, in position order).
+need, and every match is reported exactly once per session (by the check that
+first sees it; the completion check reports the rest).
 """
 
 from __future__ import annotations
@@ -174,26 +174,24 @@ def _list_arg(value: object, name: str) -> list[str] | None:
 
 
 class _PatternSession(BuiltinSession):
-    __slots__ = ("scanner", "found")
+    __slots__ = ("scanner",)
 
     def __init__(self, rule: GuardrailRule, scanner_args: tuple) -> None:
         self.scanner = IncrementalScanner(*scanner_args)
-        self.found: list[GuardrailViolation] = []
         super().__init__(rule)
 
     def reset_state(self) -> None:
         self.scanner.reset()
-        self.found = []
 
     def check(self, state: State) -> list[GuardrailViolation]:
         _, delta = self.advance(state)
         completed = state.completed
-        new = []
-        if delta or completed:
-            for s, _e, text in self.scanner.feed(delta, completed):
-                new.append(self.violation(f"Matched unwanted pattern: {text}", position=s, context={"matched": text}))
-            self.found.extend(new)
-        return list(self.found) if completed else new
+        if not (delta or completed):
+            return []
+        return [
+            self.violation(f"Matched unwanted pattern: {text}", position=s, context={"matched": text})
+            for s, _e, text in self.scanner.feed(delta, completed)
+        ]
 
 
 def pattern_rule(
@@ -239,33 +237,27 @@ def pattern_rule(
 
 
 class _CustomSession(BuiltinSession):
-    __slots__ = ("scanners", "found", "message")
+    __slots__ = ("scanners", "message")
 
     def __init__(self, rule: GuardrailRule, compiled: list, message: str) -> None:
         self.scanners = [(p, IncrementalScanner(rx, info)) for p, rx, info in compiled]
         self.message = message
-        self.found: list[tuple[int, int, GuardrailViolation]] = []
         super().__init__(rule)
 
     def reset_state(self) -> None:
         for _p, sc in self.scanners:
             sc.reset()
-        self.found = []
 
     def check(self, state: State) -> list[GuardrailViolation]:
         _, delta = self.advance(state)
         completed = state.completed
+        if not (delta or completed):
+            return []
         new = []
-        if delta or completed:
-            for i, (p, sc) in enumerate(self.scanners):
-                for s, _e, text in sc.feed(delta, completed):
-                    v = self.violation(
-                        f"{self.message}: {text}", position=s, context={"pattern": p, "matched": text}
-                    )
-                    self.found.append((i, s, v))
-                    new.append(v)
-        if completed:
-            return [v for _i, _s, v in sorted(self.found, key=lambda t: (t[0], t[1]))]
+        for p, sc in self.scanners:
+            for s, _e, text in sc.feed(delta, completed):
+                new.append(self.violation(f"{self.message}: {text}", position=s,
+                                          context={"pattern": p, "matched": text}))
         return new
 
 
