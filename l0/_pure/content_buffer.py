@@ -10,20 +10,21 @@ from __future__ import annotations
 
 from bisect import bisect_left, bisect_right
 from operator import index as _index
+from typing import Any
 
 __all__ = ["ContentBuffer"]
 
 
-def _as_int(value: object, name: str) -> int:
+def _as_int(value: Any, name: str) -> int:
     if type(value) is int:
-        return value  # type: ignore[return-value]
+        return value
     try:
-        return _index(value)  # type: ignore[arg-type]
+        return _index(value)
     except TypeError:
         raise TypeError(f"{name} must be int, got {type(value).__name__}") from None
 
 
-def _non_negative(value: object, name: str) -> int:
+def _non_negative(value: Any, name: str) -> int:
     n = _as_int(value, name)
     if n < 0:
         raise ValueError(f"{name} must be a non-negative int, got {n}")

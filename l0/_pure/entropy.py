@@ -16,6 +16,7 @@ import math
 from collections import Counter
 from numbers import Real
 from operator import index as _index
+from typing import Any
 
 __all__ = ["EntropyRing", "shannon_entropy"]
 
@@ -25,30 +26,30 @@ _isfinite = math.isfinite
 _COLLAPSE = 1e-9
 
 
-def _capacity(value: object) -> int:
+def _capacity(value: Any) -> int:
     if type(value) is not int:
         try:
-            value = _index(value)  # type: ignore[arg-type]
+            value = _index(value)
         except TypeError:
             raise TypeError(f"capacity must be int, got {type(value).__name__}") from None
-    if value < 1:  # type: ignore[operator]
+    if value < 1:
         raise ValueError(f"capacity must be a positive int, got {value}")
-    return value  # type: ignore[return-value]
+    return value
 
 
-def _as_float(value: object) -> float:
+def _as_float(value: Any) -> float:
     if type(value) is float:
         x = value
     elif isinstance(value, (int, float)) or isinstance(value, Real):
         try:
-            x = float(value)  # type: ignore[arg-type]
+            x = float(value)
         except OverflowError:
             raise ValueError("value must be finite, got a number too large for float64") from None
     else:
         raise TypeError(f"value must be a real number, got {type(value).__name__}")
-    if not _isfinite(x):  # type: ignore[arg-type]
+    if not _isfinite(x):
         raise ValueError(f"value must be finite, got {x!r}")
-    return x  # type: ignore[return-value]
+    return x
 
 
 def _compensated_sum(values: list[float], n: int) -> float:
