@@ -125,7 +125,8 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                             out.append(ev)
                         if out is not None:
                             for item in out:
-                                if await run.handle(att, item):
+                                item = await run.handle(att, item)
+                                if item is not None:
                                     yield item
                                 if aborted:
                                     break
@@ -136,7 +137,8 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                     else:
                         att.exhausted = True
                         for item in dd.flush():
-                            if await run.handle(att, item):
+                            item = await run.handle(att, item)
+                            if item is not None:
                                 yield item
                             if aborted:
                                 break
@@ -148,9 +150,12 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                 elif wd is None:
                     # Hot loop (no timeout). The watchdog variant below differs by one store.
                     async for ev in it:
-                        if type(ev) is not EventT:
+                        try:
+                            kind = ev.type
+                        except AttributeError:  # not an Event: str, AdaptedEvent, ... (cheaper than a type test)
                             ev = coerce(ev)
-                        if ev.type is TOKEN:
+                            kind = ev.type
+                        if kind is TOKEN:
                             text = ev.text
                             if text:
                                 append(text)
@@ -163,21 +168,23 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                                     if r is not None:
                                         await run.settle(att, r)
                             yield ev
-                        elif await run.handle(att, ev):
-                            n = state.token_count
-                            next_due = att.next_due
-                            yield ev
                         else:
+                            out = await run.handle(att, ev)
                             n = state.token_count
                             next_due = att.next_due
+                            if out is not None:
+                                yield out
                         if aborted:
                             break
                 else:
                     now = run.loop_time
                     async for ev in it:
-                        if type(ev) is not EventT:
+                        try:
+                            kind = ev.type
+                        except AttributeError:  # not an Event: str, AdaptedEvent, ... (cheaper than a type test)
                             ev = coerce(ev)
-                        if ev.type is TOKEN:
+                            kind = ev.type
+                        if kind is TOKEN:
                             text = ev.text
                             if text:
                                 append(text)
@@ -190,13 +197,12 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                                     if r is not None:
                                         await run.settle(att, r)
                             yield ev
-                        elif await run.handle(att, ev):
-                            n = state.token_count
-                            next_due = att.next_due
-                            yield ev
                         else:
+                            out = await run.handle(att, ev)
                             n = state.token_count
                             next_due = att.next_due
+                            if out is not None:
+                                yield out
                         wd.mark = now()
                         if aborted:
                             break

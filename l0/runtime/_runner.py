@@ -289,8 +289,10 @@ class Runner:
 
     # -- tokens and other events outside the hot loop -------------------------------------------
 
-    async def handle(self, att: Attempt, ev: Event) -> bool:
-        """Process one event outside the hot loop; True if it should be yielded."""
+    async def handle(self, att: Attempt, ev: Any) -> Event | None:
+        """Process one event outside the hot loop; return the event to yield, or None."""
+        if not isinstance(ev, Event):
+            ev = att.coerce(ev)
         t = ev.type
         if t is _TOKEN or t == "token":
             text = ev.text
@@ -304,8 +306,8 @@ class Runner:
                     pending = self.token_callback(ev, text)
                     if pending is not None:
                         await self.settle(att, pending)
-            return True
-        return await _checks.other_event(self, att, ev)
+            return ev
+        return ev if await _checks.other_event(self, att, ev) else None
 
     async def due(self, att: Attempt, ev: Event, text: str) -> int:
         """A check is due at this token: first-token work, checkpoint, callbacks, guardrails, drift."""

@@ -55,8 +55,8 @@ async def test_timeout_in_seconds_is_refused():
 
 async def test_mutated_timeout_is_rechecked():
     timeout = Timeout()
-    timeout.inter_token = 2.5
     with pytest.raises(ValueError, match="inter_token"):
+        timeout.inter_token = 2.5
         await l0.run(factory, timeout=timeout)
 
 
@@ -67,8 +67,8 @@ async def test_negative_attempts_refused():
 
 async def test_mutated_retry_is_rechecked():
     retry = Retry()
-    retry.max_retries = -2
-    with pytest.raises(ValueError, match="retry.max_retries must be >= 0"):
+    with pytest.raises(ValueError, match="max_retries must be >= 0"):
+        retry.max_retries = -2
         await l0.run(factory, retry=retry)
 
 
