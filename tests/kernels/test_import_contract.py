@@ -59,3 +59,27 @@ def test_bad_backend_value_names_the_variable_and_choices(bogus):
     for needle in ("L0_BACKEND", repr(bogus), "auto", "cython", "python"):
         assert needle in last, (needle, last)
 
+
+
+def _doc(obj: object) -> str:
+    """Docstring without Cython's embedded signature line, dedented."""
+    import inspect
+
+    doc = obj.__doc__ or ""
+    head, sep, rest = doc.partition("\n\n")
+    if sep and "(" in head and head.split("(")[0].split(".")[-1] == getattr(obj, "__name__", None):
+        doc = rest
+    return inspect.cleandoc(doc)
+
+
+@pytest.mark.parametrize("name", ["ContentBuffer", "EntropyRing", "shannon_entropy"])
+def test_twins_share_public_names_and_docstrings(twins, name):
+    compiled, pure = getattr(twins[0], name), getattr(twins[1], name)
+    assert _doc(compiled) == _doc(pure) != ""
+    if not isinstance(pure, type):
+        return
+    public_c = {n for n in dir(compiled) if not n.startswith("_")}
+    public_p = {n for n in dir(pure) if not n.startswith("_")}
+    assert public_c == public_p
+    for attr in sorted(public_c):
+        assert _doc(getattr(compiled, attr)) == _doc(getattr(pure, attr)) != "", attr
