@@ -61,6 +61,13 @@ def test_bad_backend_value_names_the_variable_and_choices(bogus):
 
 
 
+def _params(obj: object) -> list[tuple[str, object]]:
+    """Parameter names and defaults of a callable (annotations ignored)."""
+    import inspect
+
+    return [(p.name, p.default) for p in inspect.signature(obj).parameters.values()]
+
+
 def _doc(obj: object) -> str:
     """Docstring without Cython's embedded signature line, dedented."""
     import inspect
@@ -77,9 +84,13 @@ def test_twins_share_public_names_and_docstrings(twins, name):
     compiled, pure = getattr(twins[0], name), getattr(twins[1], name)
     assert _doc(compiled) == _doc(pure) != ""
     if not isinstance(pure, type):
+        assert _params(compiled) == _params(pure)
         return
     public_c = {n for n in dir(compiled) if not n.startswith("_")}
     public_p = {n for n in dir(pure) if not n.startswith("_")}
     assert public_c == public_p
     for attr in sorted(public_c):
-        assert _doc(getattr(compiled, attr)) == _doc(getattr(pure, attr)) != "", attr
+        c_attr, p_attr = getattr(compiled, attr), getattr(pure, attr)
+        assert _doc(c_attr) == _doc(p_attr) != "", attr
+        if callable(p_attr):
+            assert _params(c_attr) == _params(p_attr), attr
