@@ -179,7 +179,10 @@ def _reparse_repair(prefix: str) -> Any:
 
 
 def _reparse_cost(tokens: list[str], fn: Callable[[str], Any], budget_s: float, samples: int) -> tuple[float, bool]:
-    """Mean seconds per token of ``fn(whole buffer so far)``; sampled when a full run exceeds the budget."""
+    """Mean seconds per token of ``fn(whole buffer so far)``; sampled when a full run exceeds the budget.
+
+    Each cut point is timed as the best of 3 calls, so a busy machine's pauses do not count.
+    """
     text = "".join(tokens)
     ends = []
     pos = 0
@@ -187,18 +190,15 @@ def _reparse_cost(tokens: list[str], fn: Callable[[str], Any], budget_s: float, 
         pos += len(t)
         ends.append(pos)
     probe = _best(lambda: fn(text), 3)
-    full_estimate = probe * len(tokens) / 2
-    if full_estimate <= budget_s:
-        t0 = time.perf_counter()
-        for e in ends:
-            fn(text[:e])
-        return (time.perf_counter() - t0) / len(tokens), False
-    step = len(ends) / samples
-    picked = [ends[min(len(ends) - 1, int((k + 0.5) * step))] for k in range(samples)]
-    t0 = time.perf_counter()
-    for e in picked:
-        fn(text[:e])
-    return (time.perf_counter() - t0) / samples, True
+    sampled = probe * len(tokens) * 3 / 2 > budget_s
+    if sampled:
+        step = len(ends) / samples
+        ends = [ends[min(len(ends) - 1, int((k + 0.5) * step))] for k in range(samples)]
+    total = 0.0
+    for e in ends:
+        prefix = text[:e]
+        total += _best(lambda prefix=prefix: fn(prefix), 3)
+    return total / len(ends), sampled
 
 
 def bench_partial(sizes: list[int], twins: list[str], budget_s: float, samples: int) -> list[dict[str, Any]]:
@@ -215,7 +215,7 @@ def bench_partial(sizes: list[int], twins: list[str], budget_s: float, samples: 
         for twin in twins:
             undo = _with_twin(twin)
             try:
-                t = _best(lambda: _partial_run(tokens), 3 if size <= 100_000 else 1)
+                t = _best(lambda: _partial_run(tokens), 3)
             finally:
                 undo()
             row[f"partial_{twin}_ns"] = t / n * 1e9

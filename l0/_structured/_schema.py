@@ -152,6 +152,7 @@ class ModelHandle(SchemaHandle):
         self.name = model.__name__
         self._partial: type[BaseModel] | None = None
         self._keys: set[str] | None = None
+        self._fields_by_key: dict[str, tuple[str, FieldInfo] | None] = {}
 
     def _known_keys(self) -> set[str]:
         if self._keys is None:
@@ -195,13 +196,21 @@ class ModelHandle(SchemaHandle):
         return snapshot.model_copy(update=update)
 
     def _field_for(self, key: str) -> tuple[str, FieldInfo] | None:
+        cache = self._fields_by_key
+        if key in cache:
+            return cache[key]
+        found: tuple[str, FieldInfo] | None = None
         fields = self.model.model_fields
         if key in fields:
-            return key, fields[key]
-        for name, info in fields.items():
-            if key in (info.alias, info.validation_alias):
-                return name, info
-        return None
+            found = key, fields[key]
+        else:
+            for name, info in fields.items():
+                if key in (info.alias, info.validation_alias):
+                    found = name, info
+                    break
+        if len(cache) < 1024:
+            cache[key] = found
+        return found
 
     def member_item_validator(self, key: str) -> Any | None:
         found = self._field_for(key)

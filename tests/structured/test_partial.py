@@ -250,3 +250,41 @@ async def test_stream_abort():
             result.abort()
     assert result.is_aborted
     assert n < len(ARTICLE)
+
+
+async def test_runtime_retry_mid_stream_rebuilds_partial_state(monkeypatch):
+    import l0.runtime._runner
+
+    async def no_wait(_delay):
+        return None
+
+    monkeypatch.setattr(l0.runtime._runner, "sleep", no_wait)
+    calls = 0
+
+    def flaky():
+        nonlocal calls
+        calls += 1
+        first = calls == 1
+
+        async def gen():
+            if first:
+                async for ev in token_stream('{"title": "Draft", "tags": ["x", "y"', chunk=4, finish=None):
+                    if ev.is_complete:
+                        raise ConnectionResetError("connection reset by peer")
+                    yield ev
+            else:
+                async for ev in token_stream(ARTICLE, chunk=4):
+                    yield ev
+
+        return gen()
+
+    snaps: list[Any] = []
+    events, result = await structured_stream(Article, flaky, on_partial=lambda s: snaps.append(
+        s.model_dump(exclude_unset=True)))
+    async for _ in events:
+        pass
+    assert calls == 2
+    assert {"title": "Draft"} in snaps
+    assert snaps[-1] == {"title": "On streams", "tags": ["json", "llm", "state"], "words": 1200}
+    assert result.partial.title == "On streams"
+    assert (await result.validate()).data.words == 1200
