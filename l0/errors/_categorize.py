@@ -54,12 +54,15 @@ def _message(error: BaseException) -> str:
 def categorize_error(error: BaseException) -> ErrorCategory:
     """The category that drives the retry decision; the first matching rule wins.
 
-    1. ``l0.Error`` codes; 2. ``l0.TimeoutError`` -> TRANSIENT; 3. an HTTP
+    0. an exception marked ``l0_retryable = False`` (configuration mistakes
+    such as an unknown adapter) -> INTERNAL; 1. ``l0.Error`` codes; 2. ``l0.TimeoutError`` -> TRANSIENT; 3. an HTTP
     status (429/408/5xx -> TRANSIENT, 401/403 -> FATAL, any other status skips
     the network checks: an HTTP response is not a transport failure);
     4. network classification (SSL -> FATAL, else NETWORK); 5. "rate limit"
     or "too many requests" in the message -> TRANSIENT; 6. MODEL.
     """
+    if getattr(error, "l0_retryable", None) is False:
+        return ErrorCategory.INTERNAL
     if isinstance(error, Error):
         category = _CODE_OVERRIDES.get(error.code)  # type: ignore[call-overload]
         if category is not None:

@@ -489,3 +489,14 @@ def test_classification_total_and_consistent(message: str) -> None:
     kind = analyze_network_error(err).type
     assert is_network_error(err) is (kind is not N.UNKNOWN)
     assert categorize_error(err) in set(ErrorCategory)
+
+
+def test_not_retryable_marker_is_internal() -> None:
+    class AdapterMissing(ValueError):
+        l0_retryable = False
+
+    err = AdapterMissing("Unknown adapter: nope")
+    assert categorize_error(err) is C.INTERNAL and not is_retryable(err)
+    marked = truncation_error("length")
+    marked.l0_retryable = False  # type: ignore[attr-defined]
+    assert categorize_error(marked) is C.INTERNAL
