@@ -12,9 +12,11 @@ GIL) and streams ``N`` one-word chunks. Each round measures, interleaved:
   through a bare loop, through the adapter only, and through ``l0.run``; the
   difference is l0's own per-chunk cost, free of network and SSE parsing.
 
-Reported: tokens/s and µs/chunk per workload (median over rounds), and l0's
-share of the per-chunk cost (``(sdk+l0 - sdk) / (sdk+l0)``), next to the SDK's
-own per-chunk cost.
+Reported: tokens/s (wall, median), client-process CPU µs per chunk (min and
+median over rounds; the server runs in another process, so this is the SDK's
+and l0's cost only), l0's share of the per-chunk cost
+(``(sdk+l0 - sdk) / (sdk+l0)`` on CPU time), and l0's own replay cost next to
+the SDK's per-chunk cost.
 """
 
 from __future__ import annotations
@@ -94,8 +96,8 @@ async def run_bench(chunks: int, rounds: int) -> dict[str, Any]:
 
         async def replay_adapter() -> int:
             n = 0
-            async for ev, _ in OpenAIAdapter().iter_events(_replay(captured)):
-                if ev.type is token:
+            async for item in OpenAIAdapter().wrap(_replay(captured)):
+                if item.event.type is token:
                     n += 1
             return n
 
@@ -115,52 +117,65 @@ async def run_bench(chunks: int, rounds: int) -> dict[str, Any]:
             "replay/adapter": replay_adapter,
             "replay/l0": replay_l0,
         }
-        times: dict[str, list[float]] = {name: [] for name in workloads}
+        wall: dict[str, list[float]] = {name: [] for name in workloads}
+        cpu: dict[str, list[float]] = {name: [] for name in workloads}
         for fn in workloads.values():
             await fn()  # warm-up: connection pool, imports, caches
-        for _ in range(rounds):
-            for name, fn in workloads.items():
-                start = time.perf_counter()
-                n = await fn()
-                times[name].append(time.perf_counter() - start)
+        order = list(workloads)
+        for r in range(rounds):
+            # Alternate the order so slow drifts of the machine load hit every workload alike.
+            for name in order if r % 2 == 0 else order[::-1]:
+                c0, w0 = time.process_time(), time.perf_counter()
+                n = await workloads[name]()
+                wall[name].append(time.perf_counter() - w0)
+                cpu[name].append(time.process_time() - c0)
                 if n != chunks:
                     raise RuntimeError(f"{name} saw {n} tokens, expected {chunks}")
     finally:
         proc.terminate()
         proc.wait(timeout=10)
 
-    med = {name: statistics.median(ts) for name, ts in times.items()}
-    us = {name: t / chunks * 1e6 for name, t in med.items()}
+    def per_chunk(samples: dict[str, list[float]], pick: Callable[[list[float]], float]) -> dict[str, float]:
+        return {name: pick(ts) / chunks * 1e6 for name, ts in samples.items()}
+
+    cpu_min = per_chunk(cpu, min)
+    cpu_med = per_chunk(cpu, statistics.median)
+    wall_med = per_chunk(wall, statistics.median)
+    own = cpu_min["replay/l0"] - cpu_min["replay/loop"]
     return {
         "chunks": chunks,
         "rounds": rounds,
         "python": sys.version.split()[0],
         "backend": l0.__backend__,
-        "tokens_per_s": {name: chunks / t for name, t in med.items()},
-        "us_per_chunk": us,
-        "l0_share_over_network": (us["sdk+l0"] - us["sdk"]) / us["sdk+l0"],
-        "l0_share_over_network_timeout": (us["sdk+l0+timeout"] - us["sdk"]) / us["sdk+l0+timeout"],
-        "l0_replay_cost_us": us["replay/l0"] - us["replay/loop"],
-        "sdk_cost_us": us["sdk"],
-        "l0_replay_vs_sdk": (us["replay/l0"] - us["replay/loop"]) / us["sdk"],
+        "tokens_per_s": {name: 1e6 / us for name, us in wall_med.items()},
+        "wall_us_per_chunk_median": wall_med,
+        "cpu_us_per_chunk_min": cpu_min,
+        "cpu_us_per_chunk_median": cpu_med,
+        "l0_share": (cpu_min["sdk+l0"] - cpu_min["sdk"]) / cpu_min["sdk+l0"],
+        "l0_share_timeout": (cpu_min["sdk+l0+timeout"] - cpu_min["sdk"]) / cpu_min["sdk+l0+timeout"],
+        "l0_own_cpu_us": own,
+        "sdk_cpu_us": cpu_min["sdk"],
+        "l0_own_vs_sdk": own / cpu_min["sdk"],
     }
 
 
 def format_report(r: dict[str, Any]) -> str:
     lines = [
-        f"openai SDK over loopback: {r['chunks']} chunks x {r['rounds']} rounds "
-        f"(median), Python {r['python']}, l0 backend {r['backend']}",
+        f"openai SDK over loopback: {r['chunks']} one-word chunks x {r['rounds']} rounds, "
+        f"Python {r['python']}, l0 backend {r['backend']}",
+        "client-process CPU time per chunk (min and median over rounds); tokens/s from wall time (median)",
         "",
-        f"{'workload':<18}{'tokens/s':>12}{'us/chunk':>11}",
+        f"{'workload':<18}{'tokens/s':>12}{'cpu us (min)':>14}{'cpu us (med)':>14}",
     ]
     for name, tps in r["tokens_per_s"].items():
-        lines.append(f"{name:<18}{tps:>12,.0f}{r['us_per_chunk'][name]:>11.2f}")
+        lines.append(f"{name:<18}{tps:>12,.0f}{r['cpu_us_per_chunk_min'][name]:>14.2f}"
+                     f"{r['cpu_us_per_chunk_median'][name]:>14.2f}")
     lines += [
         "",
-        f"l0 share of the per-chunk cost (sdk+l0 vs sdk, same run): {r['l0_share_over_network']:.1%}",
-        f"  with Timeout() armed:                                  {r['l0_share_over_network_timeout']:.1%}",
-        f"l0's own cost per chunk (replay, no network/parsing):     {r['l0_replay_cost_us']:.2f} us",
-        f"  = {r['l0_replay_vs_sdk']:.1%} of the SDK's own {r['sdk_cost_us']:.2f} us per chunk",
+        f"l0 share of the per-chunk cost (sdk+l0 vs sdk, CPU, same run): {r['l0_share']:.1%}",
+        f"  with Timeout() armed:                                        {r['l0_share_timeout']:.1%}",
+        f"l0's own CPU per chunk (replay: no network, no SSE/JSON parsing): {r['l0_own_cpu_us']:.2f} us",
+        f"  = {r['l0_own_vs_sdk']:.1%} of the SDK's own {r['sdk_cpu_us']:.2f} us per chunk",
     ]
     return "\n".join(lines)
 

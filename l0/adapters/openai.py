@@ -133,15 +133,17 @@ class OpenAIAdapter:
                 return True
         return False
 
-    async def wrap(self, stream: Any, options: OpenAIAdapterOptions | None = None) -> AsyncIterator[Any]:
-        """Yield ``AdaptedEvent(event, raw_chunk)`` for each event of ``stream``."""
-        async for event, chunk in self.iter_events(stream, options):
-            yield AdaptedEvent(event, chunk)
-
     async def iter_events(
         self, stream: Any, options: OpenAIAdapterOptions | None = None, info: StreamInfo | None = None
     ) -> AsyncIterator[tuple[Event, Any]]:
         """Yield ``(event, raw_chunk)`` pairs; ``raw_chunk`` is None for the final COMPLETE."""
+        async for item in self.wrap(stream, options, info):
+            yield item.event, item.raw_chunk
+
+    async def wrap(
+        self, stream: Any, options: OpenAIAdapterOptions | None = None, info: StreamInfo | None = None
+    ) -> AsyncIterator[AdaptedEvent[Any]]:
+        """Yield ``AdaptedEvent(event, raw_chunk)`` for each event of ``stream`` (None for the COMPLETE)."""
         opts = options or self.options or _DEFAULT_OPTIONS
         if hasattr(stream, "__await__") and not hasattr(stream, "__aiter__"):
             stream = await stream
@@ -174,7 +176,7 @@ class OpenAIAdapter:
                     if delta is not None:
                         text = delta.content
                         if text:
-                            yield Event(_TOKEN, text=text), raw
+                            yield AdaptedEvent(Event(_TOKEN, text=text), raw)
                         if want_tools:
                             calls = delta.tool_calls
                             if calls:
@@ -184,8 +186,8 @@ class OpenAIAdapter:
                                     if data["id"]:
                                         info.tool_calls += 1
                                     if as_tokens and data["arguments"]:
-                                        yield Event(_TOKEN, text=data["arguments"]), raw
-                                    yield Event(_TOOL_CALL, data=data), raw
+                                        yield AdaptedEvent(Event(_TOKEN, text=data["arguments"]), raw)
+                                    yield AdaptedEvent(Event(_TOOL_CALL, data=data), raw)
                     reason = choice.finish_reason
                     if reason:
                         finish_reason = reason
@@ -198,7 +200,7 @@ class OpenAIAdapter:
         if finish_reason is None and opts.require_finish_reason:
             return
         info.tool_call_open = False
-        yield Event(_COMPLETE, usage=info.usage, finish_reason=finish_reason, metadata=info.metadata()), None
+        yield AdaptedEvent(Event(_COMPLETE, usage=info.usage, finish_reason=finish_reason, metadata=info.metadata()))
 
 
 LiteLLMAdapter = OpenAIAdapter
