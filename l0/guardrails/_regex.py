@@ -19,7 +19,10 @@ __all__ = ["PatternInfo", "analyze_pattern", "check_pattern_safe", "IncrementalS
 
 # Match widths above this count as unbounded: the scanner then carries this many
 # characters and reports longer matches that straddle a check only if they end in time.
-UNBOUNDED_WIDTH = 1024
+UNBOUNDED_WIDTH = 256
+# Text of a pattern with unbounded matches is fed in slices of at most this size,
+# so a quadratic pattern (like x.*y on "xxxx...") costs O(slice + carry) per position.
+_SLICE = 256
 
 _REPEATS = {_c.MAX_REPEAT, _c.MIN_REPEAT}
 _POSSESSIVE = getattr(_c, "POSSESSIVE_REPEAT", None)
@@ -132,41 +135,43 @@ def _fold(chars: set[int]) -> set[int]:
     return out
 
 
-def _hazard(sub: Any, in_loop: bool) -> str | None:
+def _hazard(sub: Any, outer: str | None) -> str | None:
+    """Why *sub* can backtrack explosively; *outer* is the enclosing repetition ("large"/"small"/None)."""
     for op, av in sub:
         if op in _REPEATS:
             lo, hi, body = av
-            if in_loop and hi > 1:
-                return "a quantifier nested inside an unbounded quantifier (like (a+)+)"
-            loop = in_loop or hi == _c.MAXREPEAT or hi > 64
-            reason = _hazard(body, loop)
+            if hi > 1:
+                large = hi == _c.MAXREPEAT or hi > 64
+                if outer is not None and (outer == "large" or large):
+                    return "a quantifier nested inside another quantifier (like (a+)+ or (.*a){12})"
+                reason = _hazard(body, "large" if large else "small")
+            else:
+                reason = _hazard(body, outer)
             if reason:
                 return reason
         elif op == _POSSESSIVE or op == _ATOMIC:
             continue  # no backtracking into it
         elif op == _c.BRANCH:
             alts = av[1]
-            if in_loop:
+            if outer == "large":
                 seen: set[int] = set()
                 for alt in alts:
                     if alt.getwidth()[0] == 0:
                         return "an alternative that can match empty text inside an unbounded quantifier"
                     first = _first_chars(alt)
-                    if first is None:
-                        return "alternatives that can start with the same character inside an unbounded quantifier (like (a|ab)*)"
-                    first = _fold(first)
-                    if seen & first:
-                        return "alternatives that can start with the same character inside an unbounded quantifier (like (a|ab)*)"
-                    seen |= first
+                    if first is None or seen & _fold(first):
+                        return ("alternatives that can start with the same character inside an unbounded "
+                                "quantifier (like (a|ab)*)")
+                    seen |= _fold(first)
             for alt in alts:
-                reason = _hazard(alt, in_loop)
+                reason = _hazard(alt, outer)
                 if reason:
                     return reason
-        elif op in (_c.GROUPREF, _c.GROUPREF_EXISTS) and in_loop:
+        elif op in (_c.GROUPREF, _c.GROUPREF_EXISTS) and outer == "large":
             return "a backreference inside an unbounded quantifier"
         else:
             for inner in _children(op, av):
-                reason = _hazard(inner, in_loop)
+                reason = _hazard(inner, outer)
                 if reason:
                     return reason
     return None
@@ -183,7 +188,7 @@ def analyze_pattern(pattern: str, flags: int = 0) -> PatternInfo:
         unbounded=unbounded,
         lookahead=min(ahead, UNBOUNDED_WIDTH),
         lookbehind=min(behind, UNBOUNDED_WIDTH),
-        hazard=_hazard(parsed, False),
+        hazard=_hazard(parsed, None),
     )
 
 
@@ -234,6 +239,15 @@ class IncrementalScanner:
         self.next = 0
 
     def feed(self, delta: str, completed: bool) -> list[tuple[int, int, str]]:
+        if self.unbounded and len(delta) > _SLICE:
+            out: list[tuple[int, int, str]] = []
+            last = len(delta) - _SLICE
+            for i in range(0, len(delta), _SLICE):
+                out += self._feed(delta[i:i + _SLICE], completed and i >= last)
+            return out
+        return self._feed(delta, completed)
+
+    def _feed(self, delta: str, completed: bool) -> list[tuple[int, int, str]]:
         text = self.carry + delta if self.carry else delta
         base = self.end - len(self.carry)
         total = self.end + len(delta)
