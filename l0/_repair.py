@@ -175,12 +175,35 @@ _TOKEN = re.compile(
 )
 _BAD_IN_STRING = re.compile(r'[\x00-\x1f]|\\(?![\\"/bfnrt]|u[0-9a-fA-F]{4})')
 _CTRL = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
-_PY_LITERALS = {"True": "true", "False": "false", "None": "null"}
+_PY_LITERALS = {"True": "true", "False": "false", "None": "null", "undefined": "null"}
+_LOOSE_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+_NEXT = re.compile(r"\s*(.)", re.DOTALL)
+# a double-quoted value whose inner quotes were not escaped: a quote ends it only when
+# what follows could follow a value
+_DQ_LOOSE = re.compile(r'"(?:[^"\\]|\\[\s\S]|"(?!\s*(?:[,}\]:]|\Z)))*"?')
+_BARE_QUOTE = re.compile(r'(\\[\s\S])|"')
 _NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?\Z")
 _BARE_KEY = re.compile(r"[A-Za-z_$][\w$-]*\Z")
 
 # expectations inside the token pass
 _VALUE, _KEY, _COLON, _AFTER = 0, 1, 2, 3
+
+
+def _loose_number(tok: str) -> str:
+    sign = "-" if tok[0] == "-" else ""
+    body = tok.lstrip("+-")
+    mantissa, e, exponent = body.partition("e") if "e" in body else body.partition("E")
+    whole, dot, frac = mantissa.partition(".")
+    whole = whole.lstrip("0") or "0"
+    out = sign + whole + ("." + (frac or "0") if dot else "")
+    return out + (e + exponent if e else "")
+
+
+def _escape_inner_quotes(tok: str) -> str:
+    closed = len(tok) > 1 and tok.endswith('"') and _closes(tok)
+    body = tok[1:-1] if closed else tok[1:]
+    body = _BARE_QUOTE.sub(lambda m: m.group(1) or '\\"', body)
+    return '"' + body + ('"' if closed else "")
 
 
 def _fix_string_body(body: str, fixes: set[str]) -> str:
@@ -270,6 +293,13 @@ def normalize(text: str, fixes: set[str]) -> str:
                     out[last_comma] = ""
                     fixes.add("remove_trailing_comma")
                     last_comma = -1
+                opener = "{" if tok == "}" else "["
+                if stack[-1] != opener and opener in stack:
+                    # close the containers left open inside, e.g. the ']' missing in {"a": [1, 2}
+                    while stack[-1] != opener:
+                        inner = stack.pop()
+                        out.append("}" if inner == "{" else "]")
+                        fixes.add("close_brace" if inner == "{" else "close_bracket")
                 stack.pop()
                 expect = _AFTER
                 done = not stack
@@ -284,6 +314,14 @@ def normalize(text: str, fixes: set[str]) -> str:
             continue
         last_comma = -1 if kind != "other" else last_comma
         if kind == "dq" or kind == "sq":
+            if kind == "dq" and expect == _VALUE and pos < n:
+                follow = _NEXT.match(text, pos)
+                if follow is not None and follow.group(1) not in ',}]:"/#':
+                    loose = _DQ_LOOSE.match(text, start)
+                    if loose is not None and loose.end() > pos:
+                        pos = loose.end()
+                        tok = _escape_inner_quotes(loose.group())
+                        fixes.add("fix_quotes")
             if kind == "sq":
                 tok = _convert_single(tok)
                 fixes.add("fix_quotes")
@@ -298,6 +336,9 @@ def normalize(text: str, fixes: set[str]) -> str:
                 fixes.add("fix_quotes")
             elif tok in _PY_LITERALS:
                 tok = _PY_LITERALS[tok]
+                fixes.add("fix_literals")
+            elif pos < n and not _NUMBER.match(tok) and _LOOSE_NUMBER.match(tok):
+                tok = _loose_number(tok)
                 fixes.add("fix_literals")
             elif pos == n and tok[0] in "TFN":
                 full = next((k for k in _PY_LITERALS if k.startswith(tok)), None)
@@ -365,6 +406,8 @@ _TOKEN_FIX_ORDER = (
     "fix_escapes",
     "add_missing_comma",
     "remove_trailing_comma",
+    "close_brace",
+    "close_bracket",
 )
 
 

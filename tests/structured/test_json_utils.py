@@ -54,6 +54,11 @@ TABLE = [
     ("{'q': 'say \"hi\"'}", '{"q": "say \\"hi\\""}', ["fix_quotes"]),
     ('{"a": "x```y"}```', '{"a": "x```y"}', ["strip_markdown_fence"]),
     ('"hello', '"hello"', ["close_string"]),
+    ('{"a": "He said "hi" to me"}', '{"a": "He said \\"hi\\" to me"}', ["fix_quotes"]),
+    ('["a "b" c", "d"]', '["a \\"b\\" c", "d"]', ["fix_quotes"]),
+    ('{"a": [1, 2}', '{"a": [1, 2]}', ["close_bracket"]),
+    ('{"a": .5, "b": +1, "c": 01, "d": undefined}', '{"a": 0.5, "b": 1, "c": 1, "d": null}', ["fix_literals"]),
+    ('```json\n[\n  {"a": 1},\n]\n```', '[\n  {"a": 1}\n]', ["strip_markdown_fence", "remove_trailing_comma"]),
 ]
 
 
