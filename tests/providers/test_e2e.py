@@ -183,3 +183,30 @@ async def test_non_streaming_passes_through(server: FaultServer, openai_client: 
     assert res.choices[0].message.content == numbered_text(3)
     assert client.unwrapped is openai_client
     assert (await client.models.list()).data[0].id == "l0-test"
+
+
+async def test_text_then_tool_call_cut_is_restarted_not_continued(sdk: str, server: FaultServer,
+                                                                  litellm_module: Any) -> None:
+    spec = "cut:tools=1,words=6,after=8"
+    seen: list[tuple[str, str, dict[str, Any]]] = []
+    stream = await open_stream(sdk, server, spec, litellm_module, retry=fast_retry(), buffer_tool_calls=True,
+                               continue_from_last_good_token=True,
+                               on_tool_call=lambda name, call_id, args: seen.append((name, call_id, args)))
+    assert "".join(await tokens_of(stream)) == numbered_text(6)
+    assert stream.state.content == numbered_text(6)
+    (call,) = server.expected_tool_calls(spec)
+    assert seen == [(call.name, call.id, call.parsed)]
+    assert [r.resumed_at for r in server.requests] == [None, None]
+    assert len(server.requests[1].messages) == len(USER)
+
+
+async def test_raw_chunks_only_when_asked(server: FaultServer, openai_client: Any) -> None:
+    plain = await l0.wrap(openai_client).chat.completions.create(model="clean:words=6", messages=USER, stream=True)
+    await plain.read()
+    assert plain.raw() == []
+    kept = await l0.wrap(openai_client, keep_raw_chunks=4).chat.completions.create(
+        model="clean:words=6", messages=USER, stream=True)
+    await kept.read()
+    raw = kept.raw()
+    assert 0 < len(raw) <= 4
+    assert type(raw[-1]).__name__ == "ChatCompletionChunk"
