@@ -41,7 +41,13 @@ _STRUCT = re.compile(r"[{}\[\],]")
 _PREAMBLE, _JSON, _DONE, _OFF = 0, 1, 2, 3
 
 
+_LONG_DIGITS = re.compile(r"[0-9]{19}")
+
+
 def _loads(text: str) -> Any:
+    # orjson turns integers beyond 64 bits into floats, so long digit runs go to json
+    if _LONG_DIGITS.search(text) is not None:
+        return json.loads(text)
     try:
         return orjson.loads(text)
     except orjson.JSONDecodeError:

@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 import pytest
 from helpers import Outputs, token_stream
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field, field_validator, model_validator
 from structured_corpus import CLEAN_DOCS, ORDERS, PRODUCT, Order, Product
@@ -164,6 +164,7 @@ def test_each_value_is_parsed_once(twin, monkeypatch):
     seed=st.integers(0, 1000),
     indent=st.sampled_from([None, 2]),
 )
+@example(value={"0": -9223372036854775809}, seed=0, indent=None)  # beyond 64 bits: orjson would give a float
 def test_final_snapshot_equals_the_document(value, seed, indent):
     doc = json.dumps(value, indent=indent)
     _, snaps = _run(dict[str, Any], _chunks(doc, random.Random(seed)))
