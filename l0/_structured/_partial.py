@@ -109,8 +109,14 @@ class PartialParser:
             if i < 0:
                 return
             delta = delta[i:]
+            try:
+                self.snapshot = self._handle.new_snapshot()
+            except Exception as exc:  # e.g. a model whose partial form cannot be built
+                logger.warning("partial objects disabled for this schema: %s", exc)
+                self.errors.append(exc)
+                self._phase = _OFF
+                return
             self._phase = phase = _JSON
-            self.snapshot = self._handle.new_snapshot()
         if phase != _JSON or not delta:
             return
         st = self._st

@@ -82,7 +82,9 @@ def _partial_model(model: type[BaseModel]) -> type[BaseModel]:
     fields: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         optional = typing.Optional[info.annotation]  # type: ignore[name-defined]  # noqa: UP007
-        copy = FieldInfo.merge_field_infos(info, default=None)
+        copy = FieldInfo.merge_field_infos(info)
+        copy.default = None
+        copy.default_factory = None
         copy.annotation = optional
         fields[name] = (optional, copy)
     validators: dict[str, Any] = {}

@@ -289,3 +289,27 @@ async def test_runtime_retry_mid_stream_rebuilds_partial_state(monkeypatch):
     assert snaps[-1] == {"title": "On streams", "tags": ["json", "llm", "state"], "words": 1200}
     assert result.partial.title == "On streams"
     assert (await result.validate()).data.words == 1200
+
+
+def test_partial_model_of_frozen_model_with_default_factory(twin):
+    from pydantic import ConfigDict
+
+    class Frozen(BaseModel):
+        model_config = ConfigDict(frozen=True, extra="forbid")
+        xs: list[int] = Field(default_factory=list)
+        name: str = Field(default="n", min_length=1)
+
+    _, snaps = _run(Frozen, list('{"xs": [1, 2], "name": ""}'))
+    assert snaps == [{"xs": [1]}, {"xs": [1, 2]}, {"xs": [1, 2]}]
+
+
+def test_schema_without_partial_form_disables_partials(twin, monkeypatch):
+    handle = make_handle(Product)
+
+    def broken():
+        raise TypeError("no partial form")
+
+    monkeypatch.setattr(handle, "new_snapshot", broken)
+    p = PartialParser(handle)
+    p.feed('{"id": 1, ')
+    assert not p.active and p.updates == 0 and isinstance(p.errors[0], TypeError)
