@@ -173,6 +173,21 @@ def _list_arg(value: object, name: str) -> list[str] | None:
     return list(value)
 
 
+@lru_cache(maxsize=64)
+def _compile_alternation(chosen: tuple[str, ...], builtin: bool) -> tuple:
+    for p in chosen:
+        check_pattern_safe(p, "patterns")
+    source = "|".join(f"(?:{p})" for p in chosen) if chosen else r"(?!x)x"
+    regex = re.compile(source, FLAGS)
+    info = analyze_pattern(source, FLAGS)
+    lowered = None
+    if builtin and chosen and all(_fast_ok(p) for p in chosen):
+        fast_source = "|".join(f"(?:{_fast_form(p)})" for p in chosen)
+        lowered = re.compile(fast_source, re.MULTILINE)
+        info = _merge(info, analyze_pattern(fast_source, re.MULTILINE))
+    return regex, info, lowered
+
+
 class _PatternSession(BuiltinSession):
     __slots__ = ("scanner",)
 
@@ -217,17 +232,7 @@ def pattern_rule(
         if exclude:
             cats = [c for c in cats if c not in exclude]
         chosen = [p for c in cats for p in getattr(BAD_PATTERNS, c)]
-    for p in chosen:
-        check_pattern_safe(p, "patterns")
-    source = "|".join(f"(?:{p})" for p in chosen) if chosen else r"(?!x)x"
-    regex = re.compile(source, FLAGS)
-    info = analyze_pattern(source, FLAGS)
-    lowered = None
-    if builtin and chosen and all(_fast_ok(p) for p in chosen):
-        fast_source = "|".join(f"(?:{_fast_form(p)})" for p in chosen)
-        lowered = re.compile(fast_source, re.MULTILINE)
-        info = _merge(info, analyze_pattern(fast_source, re.MULTILINE))
-    args = (regex, info, lowered)
+    args = _compile_alternation(tuple(chosen), builtin)
     return make_rule(
         "pattern",
         lambda rule: _PatternSession(rule, args),

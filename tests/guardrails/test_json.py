@@ -50,7 +50,7 @@ def test_analyze_json_structure(text, balanced, counts, issues):
                     lambda c: st.lists(c, max_size=4) | st.dictionaries(st.text(max_size=4), c, max_size=4),
                     max_leaves=12),
        st.sampled_from([(",", ":"), (", ", ": ")]))
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=80, deadline=None)
 def test_analyze_json_structure_accepts_any_valid_json(value, seps):
     a = analyze_json_structure(json.dumps(value, separators=seps))
     assert a.issues == [] and a.is_balanced
