@@ -8,7 +8,6 @@ import pytest
 from helpers import Outputs, ReAsk, token_stream
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
-import l0
 from l0._structured import (
     MINIMAL_STRUCTURED,
     RECOMMENDED_STRUCTURED,
@@ -20,7 +19,7 @@ from l0._structured import (
     structured_array,
     structured_object,
 )
-from l0.types import Retry
+from l0.types import Event, EventType, Retry
 
 
 class User(BaseModel):
@@ -119,7 +118,7 @@ async def test_stream_error_moves_to_the_next_source(monkeypatch):
 
     def broken():
         async def gen():
-            yield l0.Event(type=l0.EventType.TOKEN, text="{")
+            yield Event(type=EventType.TOKEN, text="{")
             raise KeyError("boom")
 
         return gen()
