@@ -326,7 +326,7 @@ class DriftSession:
     """Per-stream drift state; ``check(state, delta)`` costs O(window + delta)."""
 
     __slots__ = ("config", "_core", "_tokens_seen", "_pos", "_lead", "_hedge", "_hedge_final", "_hedge_scan",
-                 "_head", "_head_final", "_pos_ws")
+                 "_head", "_head_final", "_pos_ws", "_last")
 
     def __init__(self, config: DriftConfig | None = None) -> None:
         if config is None:
@@ -339,6 +339,7 @@ class DriftSession:
         self._core.reset()
         self._tokens_seen = 0
         self._pos = 0
+        self._last = ""
         self._lead = -1  # offset of the first non-space character, -1 until seen
         self._pos_ws = 0  # everything before this offset is whitespace
         self._hedge = False
@@ -361,7 +362,8 @@ class DriftSession:
             buf = buffer_of(state)
         n = len(buf)
         tokens = buf.token_count
-        if n < self._pos or tokens < self._tokens_seen:
+        pos = self._pos
+        if pos and (n < pos or tokens < self._tokens_seen or buf.slice(pos - 1, pos) != self._last):
             self._restart()
         cfg = self.config
         core = self._core
@@ -381,6 +383,7 @@ class DriftSession:
                 spike = core.push_entropy(delta)
         self._tokens_seen = tokens
         self._pos = n
+        self._last = buf.slice(n - 1, n) if n else ""
         size = cfg.sliding_window_size
         window = buf.tail(size) if size else ""
         if not self._head_final:
