@@ -110,6 +110,14 @@ def main(argv: list[str] | None = None) -> int:
         print("The demo streams through the real openai SDK, which is not installed.\n"
               "Install it with:  pip install 'l0[openai]'   (or: pip install openai)", file=sys.stderr)
         return 2
+    if not args.base_url:
+        try:
+            import aiohttp  # noqa: F401
+        except ImportError:
+            print("The demo's local fault server needs aiohttp, which is not installed.\n"
+                  "Install it with:  pip install aiohttp   (or use --base-url to stream from a real endpoint)",
+                  file=sys.stderr)
+            return 2
     color = not args.no_color and sys.stdout.isatty() and "NO_COLOR" not in os.environ
     view = View(sys.stdout, color)
     try:

@@ -45,6 +45,13 @@ def test_demo_without_openai_prints_install_hint(monkeypatch: pytest.MonkeyPatch
     assert "pip install 'l0[openai]'" in capsys.readouterr().err
 
 
+def test_demo_without_aiohttp_prints_install_hint(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "aiohttp", None)
+    assert demo.main(["--no-color"]) == 2
+    assert "pip install aiohttp" in capsys.readouterr().err
+
+
 def test_demo_rejects_bad_options() -> None:
     with pytest.raises(SystemExit):
         demo.main(["--fault", "meteor"])

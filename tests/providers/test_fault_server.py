@@ -97,7 +97,7 @@ async def test_clean_stream_and_usage(server: FaultServer, openai_client: Any) -
 @pytest.mark.parametrize(
     ("spec", "kind"),
     [
-        ("cut:after=3", "APIConnectionError"),
+        ("cut:after=3", "APIConnectionError|RemoteProtocolError"),
         ("malformed:after=3", "JSONDecodeError"),
         ("error_event:after=3", "APIError"),
         ("rate_limit:retry_after=0.2", "RateLimitError"),
@@ -106,7 +106,7 @@ async def test_clean_stream_and_usage(server: FaultServer, openai_client: Any) -
 )
 async def test_erroring_faults(server: FaultServer, openai_client: Any, spec: str, kind: str) -> None:
     text, finish, err = await collect(openai_client, spec)
-    assert type(err).__name__ == kind
+    assert type(err).__name__ in kind.split("|")  # openai 3.x wraps httpx errors, 1.x/2.x do not
     assert finish is None
     expected = numbered_text(3) if "after=3" in spec else ""
     assert text == expected
@@ -132,7 +132,7 @@ async def test_stall_keeps_socket_open(server: FaultServer) -> None:
     start = time.monotonic()
     text, _, err = await collect(client, "stall:after=2")
     assert text == numbered_text(2)
-    assert type(err).__name__ == "APITimeoutError"
+    assert type(err).__name__ in ("APITimeoutError", "ReadTimeout")
     assert time.monotonic() - start >= 0.3
 
 
@@ -151,7 +151,7 @@ async def test_tool_call_deltas_and_cut_mid_arguments(server: FaultServer, opena
         async for ch in stream:
             for tc in ch.choices[0].delta.tool_calls or ():
                 args[tc.index] = args.get(tc.index, "") + (tc.function.arguments or "")
-    assert type(info.value).__name__ == "APIConnectionError"
+    assert type(info.value).__name__ in ("APIConnectionError", "RemoteProtocolError")
     full = server.expected_tool_calls(spec)[0].arguments
     assert args[0] and full.startswith(args[0]) and args[0] != full
     args.clear()
