@@ -193,8 +193,7 @@ class FaultServer:
         site = web.TCPSite(runner, self.host, self.port, reuse_address=True)
         await site.start()
         self._runner = runner
-        sockets = [s for srv in [site._server] if srv is not None for s in getattr(srv, "sockets", ())]
-        self.port = sockets[0].getsockname()[1]
+        self.port = runner.addresses[0][1]
 
     async def _shutdown(self) -> None:
         runner, self._runner = self._runner, None
@@ -301,8 +300,8 @@ class FaultServer:
         mid = sc.fault in ("cut", "stall", "malformed", "error_event", "no_finish", "length")
         for i, item in enumerate(items):
             if mid and i == fault_at:
-                stop = await self._fault(request, resp, sc, out, enc)
                 record.chunks_sent = i
+                stop = await self._fault(request, resp, sc, out, enc)
                 if stop is not None:
                     return stop
             out += enc.text(item) if isinstance(item, str) else enc.tool(item)
@@ -311,12 +310,11 @@ class FaultServer:
                 await asyncio.sleep(sc.delay)
             elif len(out) >= _FLUSH_BYTES:
                 await _flush(resp, out)
+        record.chunks_sent = len(items)
         if mid and fault_at >= len(items):
             stop = await self._fault(request, resp, sc, out, enc)
             if stop is not None:
-                record.chunks_sent = len(items)
                 return stop
-        record.chunks_sent = len(items)
         out += enc.finish(plan.finish_reason)
         usage = body.get("stream_options") or {}
         if isinstance(usage, dict) and usage.get("include_usage"):

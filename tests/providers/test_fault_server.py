@@ -6,6 +6,8 @@ import time
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from l0.testing import FAULTS, FaultServer, Scenario, build_plan, numbered_text, word
 from l0.testing.scenario import continuation_prefix, resume_index, split_answer
@@ -231,3 +233,16 @@ def test_fault_catalogue_is_documented() -> None:
     assert set(FAULTS) >= {"clean", "cut", "stall", "rate_limit", "unavailable", "malformed", "slow_first",
                            "error_event", "no_finish", "length"}
     assert all(isinstance(v, str) and v for v in FAULTS.values())
+
+
+@settings(max_examples=100, deadline=None)
+@given(words=st.integers(min_value=0, max_value=40), data=st.data())
+def test_continuing_any_prefix_gives_the_exact_rest(words: int, data: st.DataObject) -> None:
+    scenario = Scenario(words=words)
+    full = numbered_text(words)
+    k = data.draw(st.integers(min_value=0, max_value=words))
+    prefix = numbered_text(k)
+    msgs = [*USER, {"role": "assistant", "content": prefix}]
+    plan = build_plan(scenario, msgs)
+    assert plan.resumed_at == k
+    assert prefix + "".join(plan.text_chunks) == full
