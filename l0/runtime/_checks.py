@@ -81,28 +81,31 @@ def _own_evaluate(violations: list[Any]) -> tuple[bool, bool]:
     return retry, halt
 
 
-def evaluate(violations: list[Any]) -> tuple[bool, bool]:
-    """``(should_retry, should_halt)`` per the documented severity semantics."""
+def evaluate(violations: list[Any]) -> tuple[bool, bool, Any]:
+    """``(should_retry, should_halt, deciding violation)`` per the documented severity semantics."""
     try:
         from l0.guardrails import evaluate_violations
     except ImportError:
-        return _own_evaluate(violations)
+        retry, halt = _own_evaluate(violations)
+        return retry, halt, None
     outcome = evaluate_violations(violations)
-    return bool(outcome.should_retry), bool(outcome.should_halt)
+    return bool(outcome.should_retry), bool(outcome.should_halt), getattr(outcome, "violation", None)
 
 
 def _raise_for(run: Runner, violations: list[Any]) -> None:
-    should_retry, should_halt = evaluate(violations)
+    should_retry, should_halt, chosen = evaluate(violations)
     if not (should_retry or should_halt):
         return
     state = run.state
     if should_halt:
-        chosen = next((v for v in violations if getattr(v, "severity", "") == "fatal"
-                       or (getattr(v, "severity", "") == "error" and not getattr(v, "recoverable", True))),
-                      violations[0])
+        if chosen is None:
+            chosen = next((v for v in violations if getattr(v, "severity", "") == "fatal"
+                           or (getattr(v, "severity", "") == "error" and not getattr(v, "recoverable", True))),
+                          violations[0])
         code, prefix = ErrorCode.FATAL_GUARDRAIL_VIOLATION, "Fatal guardrail violation"
     else:
-        chosen = next((v for v in violations if getattr(v, "severity", "") == "error"), violations[0])
+        if chosen is None:
+            chosen = next((v for v in violations if getattr(v, "severity", "") == "error"), violations[0])
         code, prefix = ErrorCode.GUARDRAIL_VIOLATION, "Guardrail violation"
     raise Error(
         f"{prefix}: {getattr(chosen, 'message', chosen)}",
