@@ -325,3 +325,22 @@ async def test_optional_nested_model():
 
     r = await structured(Outer, Outputs('{"inner": {"x": 1}, "items": [{"x": 2}, {"x": 3'))
     assert r.data.items[-1].x == 3
+
+
+async def test_every_source_kind():
+    async def coroutine_factory():
+        return token_stream(GOOD)
+
+    async def strings():
+        yield GOOD[:10]
+        yield GOOD[10:]
+
+    for source in (coroutine_factory, coroutine_factory(), strings, strings(), token_stream(GOOD)):
+        r = await structured(User, source)
+        assert r.data.name == "Ada", source
+
+
+def test_structured_output_alias():
+    from l0._structured import structured_output
+
+    assert structured_output is structured
