@@ -180,11 +180,34 @@ def format_report(r: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def format_markdown(r: dict[str, Any]) -> str:
+    """A BENCHMARKS.md section for one run."""
+    rows = "\n".join(
+        f"| {name} | {tps:,.0f} | {r['cpu_us_per_chunk_min'][name]:.2f} | {r['cpu_us_per_chunk_median'][name]:.2f} |"
+        for name, tps in r["tokens_per_s"].items()
+    )
+    return f"""## Through the real openai SDK over loopback
+
+`python -m l0._bench.sdk_throughput --chunks {r['chunks']} --rounds {r['rounds']}` (Python {r['python']},
+l0 backend `{r['backend']}`). The fault server runs in a subprocess; CPU time is the client process only.
+
+| workload | tokens/s (wall, median) | CPU µs/chunk (min) | CPU µs/chunk (median) |
+|---|---:|---:|---:|
+{rows}
+
+- l0's share of the per-chunk cost (`sdk+l0` vs `sdk`, same run): **{r['l0_share']:.1%}**
+  ({r['l0_share_timeout']:.1%} with `Timeout()` armed).
+- l0's own cost per chunk, replaying the parsed chunks from memory: **{r['l0_own_cpu_us']:.2f} µs**,
+  {r['l0_own_vs_sdk']:.1%} of the SDK's own {r['sdk_cpu_us']:.2f} µs per chunk (SSE decoding and model construction).
+"""
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m l0._bench.sdk_throughput", description=__doc__.splitlines()[0])
     parser.add_argument("--chunks", type=int, default=20000, help="one-word chunks per stream (default 20000)")
     parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds; the median is reported")
     parser.add_argument("--json", metavar="PATH", help="also write the numbers as JSON")
+    parser.add_argument("--markdown", metavar="PATH", help="also write a BENCHMARKS.md section")
     args = parser.parse_args(argv)
     if args.chunks < 1 or args.rounds < 1:
         parser.error("--chunks and --rounds must be >= 1")
@@ -198,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
     if args.json:
         with open(args.json, "w", encoding="utf-8") as fh:
             json.dump(result, fh, indent=2)
+    if args.markdown:
+        with open(args.markdown, "w", encoding="utf-8") as fh:
+            fh.write(format_markdown(result))
     return 0
 
 
