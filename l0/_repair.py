@@ -45,7 +45,7 @@ class RepairResult:
     closed: bool = False
 
 
-_FENCE_JSON = re.compile(r"```[ \t]*(?:json5?|jsonc)\b[^\n]*(?:\n|\Z)", re.IGNORECASE)
+_FENCE_JSON = re.compile(r"(?:^|\n)[ \t]*```[ \t]*(?:json5?|jsonc)\b[^\n]*(?:\n|\Z)", re.IGNORECASE)
 _FENCE_ANY = re.compile(r"(?:^|\n)[ \t]*```[^\n`]*(?:\n|\Z)")
 _JSON_WORD = re.compile(r"json\b\s*", re.IGNORECASE)
 _DELIM = re.compile(r"[{\[]")
@@ -56,8 +56,10 @@ _MAX_STARTS = 4
 def find_fence_body(text: str) -> tuple[int, bool] | None:
     """Start of the body of the Markdown fence that holds the JSON, or None.
 
-    A fence tagged ``json`` wins anywhere; an untagged fence counts only when
-    it opens before the first ``{``/``[`` (else it is a fence after the JSON).
+    Fences open at the start of a line (so one inside a JSON string, where a
+    newline is escaped, does not count). A fence tagged ``json`` wins; an
+    untagged fence counts only when it opens before the first ``{``/``[``
+    (else it is a fence after the JSON).
     The closing fence is not searched for: the end of the JSON value is found
     by the state machine, which is string-aware, so a ```` ``` ```` inside a
     JSON string cannot cut the document. Returns ``(body_start, tagged)``.

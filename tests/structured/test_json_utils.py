@@ -57,6 +57,8 @@ TABLE = [
     ('{"a": "He said "hi" to me"}', '{"a": "He said \\"hi\\" to me"}', ["fix_quotes"]),
     ('["a "b" c", "d"]', '["a \\"b\\" c", "d"]', ["fix_quotes"]),
     ('{"a": [1, 2}', '{"a": [1, 2]}', ["close_bracket"]),
+    ('{"code": "```json\\n{}\\n```", "x": ', '{"code": "```json\\n{}\\n```"}', ["remove_dangling", "close_brace"]),
+    ('Use {braces}:\n```json\n{"a": 1}\n```', '{"a": 1}', ["strip_markdown_fence"]),
     ('{"a": .5, "b": +1, "c": 01, "d": undefined}', '{"a": 0.5, "b": 1, "c": 1, "d": null}', ["fix_literals"]),
     ('```json\n[\n  {"a": 1},\n]\n```', '[\n  {"a": 1}\n]', ["strip_markdown_fence", "remove_trailing_comma"]),
 ]
