@@ -29,7 +29,7 @@ class Attempt:
 
     __slots__ = (
         "index", "number", "fallback_index", "is_retry", "is_fallback", "context",
-        "raw", "source", "adapter", "coerce", "task", "watchdog", "exhausted",
+        "raw", "source", "adapter", "coerce", "task", "watchdog", "exhausted", "live",
         "resuming", "checkpoint", "dedupe",
         "first_pending", "next_due", "next_ckpt", "next_guard", "next_drift", "ckpt_len",
         "guard_stream", "guard_all", "drift_session", "drift_pos",
@@ -51,6 +51,7 @@ class Attempt:
         self.task: asyncio.Task[Any] | None = None
         self.watchdog: Any = None
         self.exhausted = False
+        self.live = False
         self.resuming = False
         self.checkpoint = ""
         self.dedupe: Any = None
@@ -229,4 +230,4 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                 await run.close_attempt(att)
             await run.recover(att, err)
     finally:
-        run.finished = True
+        run.close_session()

@@ -15,22 +15,15 @@ from typing import Any
 
 from l0.adapters._registry import resolve_adapter
 from l0.adapters.event import AdaptedEvent, EventPassthroughAdapter, StreamItemError, coerce_item
-from l0.errors import (
-    NetworkError,
-    categorize_error,
-    error_code_value,
-    get_failure_type,
-    get_recovery_strategy,
-    truncation_error,
-)
+from l0.errors import truncation_error
 from l0.events import ObservabilityEventType as O
 from l0.retry import RetryManager
-from l0.types import ErrorCategory, Event, EventType, State
+from l0.types import Event, EventType, State
 
 from . import _checks
 from ._callbacks import call_safely
 from ._context import StreamContext
-from ._engine import NEVER, Attempt
+from ._engine import Attempt
 from ._resume import OverlapBuffer
 from ._watchdog import TimeoutError, Watchdog
 
@@ -38,7 +31,6 @@ logger = logging.getLogger("l0")
 
 sleep = asyncio.sleep  # module attribute so tests can inject a fake clock
 
-_NETWORKISH = (ErrorCategory.NETWORK, ErrorCategory.TRANSIENT)
 _TOKEN = EventType.TOKEN
 
 
@@ -96,10 +88,11 @@ class Runner:
         if cb is not None:
             pending = call_safely(self.callback_failed, name, cb, args)
             if pending is not None:
-                await pending
                 wd = self.current.watchdog if self.current is not None else None
-                if wd is not None:
-                    wd.mark = self.loop_time()
+                if wd is None:
+                    await pending
+                else:
+                    await self._paused(wd, pending)
 
     def fire_sync(self, name: str, *args: Any) -> None:
         """For callers that cannot await (``abort()``): an async callback is scheduled as a task."""
@@ -136,9 +129,18 @@ class Runner:
 
     async def settle(self, att: Attempt, pending: Any) -> None:
         """Await an async token callback; time spent in user code does not count as provider silence."""
-        await pending
-        if att.watchdog is not None:
-            att.watchdog.mark = self.loop_time()
+        if att.watchdog is None:
+            await pending
+        else:
+            await self._paused(att.watchdog, pending)
+
+    async def _paused(self, wd: Watchdog, pending: Any) -> None:
+        wd.paused = True
+        try:
+            await pending
+        finally:
+            wd.paused = False
+            wd.mark = self.loop_time()
 
     # -- attempt preamble -----------------------------------------------------------------------
 
@@ -271,6 +273,7 @@ class Runner:
         if timeout is not None and (timeout.initial_token is not None or timeout.inter_token is not None):
             att.watchdog = Watchdog(loop, timeout.initial_token_seconds, timeout.inter_token_seconds,
                                     self.gen, att.task)
+        att.live = True
         return source
 
     def _coerce_passthrough(self, item: Any) -> Event:
@@ -411,6 +414,15 @@ class Runner:
         await self.fire("on_complete", state)
         self.session_end(success=True)
 
+    def close_session(self) -> None:
+        """The generator ended without a terminal path (closed early, cancelled): end the session once."""
+        if self.finished:
+            return
+        if self.aborted and self.bus.enabled:
+            state = self.state
+            self.emit(O.ABORT_COMPLETED, tokenCount=state.token_count, contentLength=len(state.buffer))
+        self.session_end(success=False, aborted=self.aborted)
+
     def session_end(self, *, success: bool, aborted: bool = False) -> None:
         self.finished = True
         if not self.bus.enabled:
@@ -423,6 +435,7 @@ class Runner:
         self.emit(O.SESSION_END, success=success, aborted=aborted, totalAttempts=self.attempt_count)
 
     async def close_attempt(self, att: Attempt) -> None:
+        att.live = False
         wd = att.watchdog
         if wd is not None:
             wd.close()
@@ -477,7 +490,7 @@ class Runner:
         self.fire_sync("on_abort", state.token_count, len(state.buffer))
         att = self.current
         gen = self.gen
-        task = att.task if att is not None else None
+        task = att.task if att is not None and att.live else None
         if task is not None and not task.done() and gen is not None and gen.ag_await is not None:
             try:
                 current = asyncio.current_task()

@@ -44,7 +44,7 @@ class Watchdog:
     """
 
     __slots__ = ("mark", "_start", "_loop", "_handle", "_initial", "_inter", "_gen", "_task",
-                 "fired", "elapsed", "cancelling", "_closed")
+                 "fired", "elapsed", "cancelling", "_closed", "paused")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, initial: float | None, inter: float | None,
                  gen: Any, task: asyncio.Task[Any] | None) -> None:
@@ -57,6 +57,7 @@ class Watchdog:
         self.elapsed = 0.0
         self.cancelling = 0
         self._closed = False
+        self.paused = False  # True while the runtime awaits user code (an async callback)
         now = loop.time()
         self.mark = self._start = now
         self._handle: asyncio.TimerHandle | None = None
@@ -86,7 +87,7 @@ class Watchdog:
                 self._handle = loop.call_at(horizon, self._fire)
             return
         gen = self._gen
-        if gen is not None and gen.ag_await is None:
+        if self.paused or (gen is not None and gen.ag_await is None):
             when = now + limit
         else:
             elapsed = now - self.mark

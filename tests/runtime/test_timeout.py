@@ -152,3 +152,23 @@ async def test_timer_count_is_one_per_attempt(monkeypatch):
     assert calls["n"] == 1
     del stream
     gc.collect()
+
+
+async def test_slow_async_callback_is_not_provider_silence():
+    async def on_token(text):
+        await asyncio.sleep(0.12)
+
+    stream = await l0.run(paced([0, 0, 0]), timeout=Timeout(initial_token=50, inter_token=50), retry=NO_RETRY,
+                          callbacks=l0.LifecycleCallbacks(on_token=on_token))
+    assert await stream.read() == "t0 t1 t2 "
+    assert stream.errors == []
+
+
+async def test_leaving_early_ends_the_session(rec):
+    stream = await l0.run(paced([0, 0, 0]), **rec.kwargs())
+    async with stream:
+        async for ev in stream:
+            break
+    names = [n for _, n, _ in rec.log]
+    assert names[-3:] == ["ABORT_COMPLETED", "SESSION_SUMMARY", "SESSION_END"]
+    assert rec.log[-1][2]["aborted"] is True
