@@ -109,7 +109,7 @@ def classify_suffix(rest: str) -> str:
     return "remove_suffix_text"
 
 
-def _closing_corrections(st: JsonStreamState, text: str, drop: int, suffix: str) -> list[str]:
+def _closing_corrections(text: str, drop: int, suffix: str) -> list[str]:
     fixes: list[str] = []
     closers = len(suffix) - len(suffix.rstrip("}]"))
     head = suffix[: len(suffix) - closers]
@@ -155,7 +155,7 @@ def close_json(text: str) -> tuple[str, list[str], bool] | None:
     if st.complete:
         return text.rstrip(), [], False
     drop, suffix = st.closing_plan()
-    fixes = _closing_corrections(st, text, drop, suffix)
+    fixes = _closing_corrections(text, drop, suffix)
     body = text[: len(text) - drop] if drop else text
     return body + suffix, fixes, bool(drop or suffix)
 
