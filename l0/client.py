@@ -220,6 +220,7 @@ class WrappedCompletions:
         options: dict[str, Any] = dict(cfg.run_options)
         last: list[Any] = [None]
         fallbacks = [self._fallback(fb, kwargs, last) for fb in cfg.fallbacks or ()]
+        keep_raw = options.get("keep_raw_chunks", False)
         for name in ("on_token", "on_tool_call", "on_violation"):
             if getattr(cfg, name) is not None:
                 options[name] = getattr(cfg, name)
@@ -229,7 +230,7 @@ class WrappedCompletions:
             guardrails=cfg.guardrails,
             retry=cfg.retry,
             timeout=cfg.timeout,
-            adapter=cfg.adapter if cfg.adapter is not None else OpenAIAdapter(),
+            adapter=cfg.adapter if cfg.adapter is not None else OpenAIAdapter(raw_chunks=bool(keep_raw)),
             on_event=cfg.on_event,
             context=cfg.context,
             buffer_tool_calls=cfg.buffer_tool_calls,

@@ -105,19 +105,25 @@ class OpenAIAdapter:
     """Adapter for OpenAI-shaped chat-completion streams (name ``"openai"``).
 
     ``OpenAIAdapter(options)`` fixes the options used when the runtime calls
-    :meth:`wrap` (the runtime never passes options itself).
+    :meth:`wrap` (the runtime never passes options itself). With
+    ``raw_chunks=False`` :meth:`wrap` yields plain :class:`~l0.types.Event`
+    objects instead of ``AdaptedEvent`` (cheaper per chunk; ``stream.raw()``
+    then stays empty). A wrapped client uses it unless ``keep_raw_chunks`` is set.
     """
 
     name = "openai"
 
-    def __init__(self, options: OpenAIAdapterOptions | None = None) -> None:
+    def __init__(self, options: OpenAIAdapterOptions | None = None, *, raw_chunks: bool = True) -> None:
         if options is not None and not isinstance(options, OpenAIAdapterOptions):
             raise TypeError(f"options must be an OpenAIAdapterOptions or None, got {type(options).__name__}")
+        if not isinstance(raw_chunks, bool):
+            raise TypeError(f"raw_chunks must be a bool, got {type(raw_chunks).__name__}")
         self.options = options
+        self.raw_chunks = raw_chunks
         self.last_info: StreamInfo | None = None
 
     def __repr__(self) -> str:
-        return f"OpenAIAdapter(options={self.options!r})"
+        return f"OpenAIAdapter(options={self.options!r}, raw_chunks={self.raw_chunks!r})"
 
     def detect(self, stream: Any) -> bool:
         """True for ``openai`` / ``litellm`` stream objects (or coroutines defined there)."""
@@ -137,13 +143,21 @@ class OpenAIAdapter:
         self, stream: Any, options: OpenAIAdapterOptions | None = None, info: StreamInfo | None = None
     ) -> AsyncIterator[tuple[Event, Any]]:
         """Yield ``(event, raw_chunk)`` pairs; ``raw_chunk`` is None for the final COMPLETE."""
-        async for item in self.wrap(stream, options, info):
+        async for item in self._events(stream, options, info, True):
             yield item.event, item.raw_chunk
 
-    async def wrap(
+    def wrap(
         self, stream: Any, options: OpenAIAdapterOptions | None = None, info: StreamInfo | None = None
-    ) -> AsyncIterator[AdaptedEvent[Any]]:
-        """Yield ``AdaptedEvent(event, raw_chunk)`` for each event of ``stream`` (None for the COMPLETE)."""
+    ) -> AsyncIterator[Any]:
+        """Yield ``AdaptedEvent(event, raw_chunk)`` for each event of ``stream`` (None for the COMPLETE).
+
+        With ``raw_chunks=False`` (constructor) it yields the plain events.
+        """
+        return self._events(stream, options, info, self.raw_chunks)
+
+    async def _events(
+        self, stream: Any, options: OpenAIAdapterOptions | None, info: StreamInfo | None, adapted: bool
+    ) -> AsyncIterator[Any]:
         opts = options or self.options or _DEFAULT_OPTIONS
         if hasattr(stream, "__await__") and not hasattr(stream, "__aiter__"):
             stream = await stream
@@ -176,7 +190,8 @@ class OpenAIAdapter:
                     if delta is not None:
                         text = delta.content
                         if text:
-                            yield AdaptedEvent(Event(_TOKEN, text=text), raw)
+                            ev = Event(_TOKEN, text=text)
+                            yield AdaptedEvent(ev, raw) if adapted else ev
                         if want_tools:
                             calls = delta.tool_calls
                             if calls:
@@ -186,8 +201,10 @@ class OpenAIAdapter:
                                     if data["id"]:
                                         info.tool_calls += 1
                                     if as_tokens and data["arguments"]:
-                                        yield AdaptedEvent(Event(_TOKEN, text=data["arguments"]), raw)
-                                    yield AdaptedEvent(Event(_TOOL_CALL, data=data), raw)
+                                        ev = Event(_TOKEN, text=data["arguments"])
+                                        yield AdaptedEvent(ev, raw) if adapted else ev
+                                    ev = Event(_TOOL_CALL, data=data)
+                                    yield AdaptedEvent(ev, raw) if adapted else ev
                     reason = choice.finish_reason
                     if reason:
                         finish_reason = reason
@@ -200,7 +217,8 @@ class OpenAIAdapter:
         if finish_reason is None and opts.require_finish_reason:
             return
         info.tool_call_open = False
-        yield AdaptedEvent(Event(_COMPLETE, usage=info.usage, finish_reason=finish_reason, metadata=info.metadata()))
+        ev = Event(_COMPLETE, usage=info.usage, finish_reason=finish_reason, metadata=info.metadata())
+        yield AdaptedEvent(ev) if adapted else ev
 
 
 LiteLLMAdapter = OpenAIAdapter

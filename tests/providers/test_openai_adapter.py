@@ -194,3 +194,12 @@ async def test_usage_without_total_and_dict_usage() -> None:
     evs = await events([chunk(None, finish="stop", usage={"prompt_tokens": 4})], include_usage=False)
     assert evs[-1].usage is None
 
+
+
+async def test_plain_events_without_raw_chunks() -> None:
+    items = [chunk("x"), chunk(None, finish="stop")]
+    out = [a async for a in OpenAIAdapter(raw_chunks=False).wrap(agen(items))]
+    assert [type(e).__name__ for e in out] == ["Event", "Event"]
+    assert out[0].text == "x" and out[1].finish_reason == "stop"
+    with pytest.raises(TypeError, match="raw_chunks"):
+        OpenAIAdapter(raw_chunks=1)  # type: ignore[arg-type]
