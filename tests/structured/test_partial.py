@@ -7,7 +7,7 @@ import random
 from typing import Any, Optional
 
 import pytest
-from helpers import Outputs, token_stream
+from structured_helpers import Outputs, token_stream
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from pydantic import BaseModel, Field, field_validator, model_validator

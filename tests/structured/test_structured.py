@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Optional
 
 import pytest
-from helpers import Outputs, ReAsk, token_stream
+from structured_helpers import Outputs, ReAsk, token_stream
 from pydantic import BaseModel, Field, ValidationError, field_validator
 
 from l0._structured import (
