@@ -46,7 +46,7 @@ async def recover(run: Runner, att: Attempt, err: BaseException) -> None:
             run.dropped = True
             emit(O.CONNECTION_DROPPED, error=str(err), tokenCount=state.token_count)
     mgr = run.retry_mgr
-    if getattr(err, "l0_retryable", True) is False or run.single_use:
+    if getattr(err, "l0_retryable", True) is False or run.streams[run.stream_index][2]:
         decision = False
     else:
         decision = mgr.should_retry(err, state)

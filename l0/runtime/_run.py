@@ -200,14 +200,14 @@ def _raw_store(value: Any) -> Any:
 def validate(stream: Any, options: dict[str, Any], *, single_use: bool = False) -> dict[str, Any]:
     """Check every argument of a run now and return the runner's configuration."""
     factory, wants, one_shot = _source(stream, "stream")
-    streams = [(factory, wants)]
+    streams = [(factory, wants, one_shot or single_use)]
     fallbacks = options.get("fallbacks")
     if fallbacks is not None:
         if not isinstance(fallbacks, (list, tuple)):
             raise TypeError(f"fallbacks must be a list of stream factories or None, got {type(fallbacks).__name__}")
         for i, fb in enumerate(fallbacks):
-            fb_factory, fb_wants, _ = _source(fb, f"fallbacks[{i}]")
-            streams.append((fb_factory, fb_wants))
+            fb_factory, fb_wants, fb_once = _source(fb, f"fallbacks[{i}]")
+            streams.append((fb_factory, fb_wants, fb_once))
     drift = options.get("drift_detector")
     if drift is not None and not (callable(getattr(drift, "new_session", None)) or callable(getattr(drift, "check", None))):
         raise TypeError(f"drift_detector must be a DriftDetector or None, got {type(drift).__name__}")
@@ -227,7 +227,6 @@ def validate(stream: Any, options: dict[str, Any], *, single_use: bool = False) 
                                 {k: v for k, v in options.items() if v is not None and k in _CALLBACK_NAMES})
     return {
         "streams": streams,
-        "single_use": single_use or one_shot,
         "guardrails": _check_rules(options.get("guardrails")),
         "drift_detector": drift,
         "retry": _check_retry(options.get("retry")),

@@ -39,8 +39,7 @@ class Runner:
 
     def __init__(self, cfg: dict[str, Any]) -> None:
         self.state = State()
-        self.streams: list[tuple[Any, bool]] = cfg["streams"]
-        self.single_use: bool = cfg["single_use"]
+        self.streams: list[tuple[Any, bool, bool]] = cfg["streams"]
         self.guardrails: list[Any] = cfg["guardrails"]
         self.drift_detector = cfg["drift_detector"]
         self.retry = cfg["retry"]
@@ -232,7 +231,7 @@ class Runner:
     async def open_attempt(self, att: Attempt) -> Any:
         emit = self.emit
         emit(O.STREAM_INIT)
-        factory, wants_context = self.streams[self.stream_index]
+        factory, wants_context, _ = self.streams[self.stream_index]
         raw = factory(att.context) if wants_context else factory()
         if inspect.isawaitable(raw):
             raw = await raw

@@ -196,3 +196,25 @@ async def test_passthrough_accepts_strings():
 
     stream = await l0.run(lambda: words(), truncation="ignore")
     assert await stream.read() == "ab"
+
+
+async def test_single_use_primary_still_gets_retried_fallbacks(scripted):
+    async def once():
+        yield Event(type=EventType.TOKEN, text="x")
+        raise ValueError("primary died")
+
+    fb = scripted([ValueError("fb1")], ["fallback ok"])
+    stream = await l0.run(once(), fallbacks=[fb], retry=Retry(base_delay=0.0))
+    assert await stream.read() == "fallback ok"
+    assert [str(e) for e in stream.errors] == ["primary died", "fb1"]
+
+
+async def test_wrap_coroutine_resolving_to_stream():
+    async def make():
+        async def gen():
+            yield Event(type=EventType.TOKEN, text="co")
+            yield Event(type=EventType.COMPLETE)
+
+        return gen()
+
+    assert await l0.wrap(make()).read() == "co"
