@@ -9,8 +9,9 @@ GIL) and streams ``N`` one-word chunks. Each round measures, interleaved:
 * ``sdk+l0``: the same request through ``l0.wrap(client)`` (default options);
 * ``sdk+l0+timeout``: ``l0.wrap(client, timeout=Timeout())`` (watchdog armed);
 * ``replay/*``: the parsed ``ChatCompletionChunk`` objects replayed from memory,
-  through a bare loop, through the adapter only, and through ``l0.run``; the
-  difference is l0's own per-chunk cost, free of network and SSE parsing.
+  through a bare loop, through the adapter only, and through ``l0.run`` (with
+  the adapter as ``l0.wrap(client)`` configures it); the difference is l0's own
+  per-chunk cost, free of network and SSE parsing.
 
 Reported: tokens/s (wall, median), client-process CPU µs per chunk (min and
 median over rounds; the server runs in another process, so this is the SDK's
@@ -96,14 +97,14 @@ async def run_bench(chunks: int, rounds: int) -> dict[str, Any]:
 
         async def replay_adapter() -> int:
             n = 0
-            async for item in OpenAIAdapter().wrap(_replay(captured)):
-                if item.event.type is token:
+            async for ev in OpenAIAdapter(raw_chunks=False).wrap(_replay(captured)):
+                if ev.type is token:
                     n += 1
             return n
 
         async def replay_l0() -> int:
             n = 0
-            s = await l0.run(lambda: _replay(captured), adapter=OpenAIAdapter())
+            s = await l0.run(lambda: _replay(captured), adapter=OpenAIAdapter(raw_chunks=False))
             async for ev in s:
                 if ev.type is token:
                     n += 1
