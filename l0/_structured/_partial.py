@@ -259,7 +259,10 @@ class PartialParser:
         except Exception as exc:
             self.errors.append(exc)
             return
-        assert self._arr_items is not None and self._arr_key is not None
-        self._arr_items.append(item)
-        self.snapshot = self._handle.set_member_items(self.snapshot, self._arr_key, self._arr_items)
+        items = self._arr_items
+        assert items is not None and self._arr_key is not None
+        items.append(item)
+        if len(items) == 1:
+            # the snapshot holds the live list from now on: later items cost O(1)
+            self.snapshot = self._handle.set_member_items(self.snapshot, self._arr_key, items)
         self._emit()
