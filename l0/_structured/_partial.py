@@ -26,7 +26,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Callable
 from typing import Any
 
-import orjson
+from pydantic_core import from_json
 
 from l0._backend import JsonStreamState
 
@@ -41,17 +41,12 @@ _STRUCT = re.compile(r"[{}\[\],]")
 _PREAMBLE, _JSON, _DONE, _OFF = 0, 1, 2, 3
 
 
-_LONG_DIGITS = re.compile(r"[0-9]{19}")
-
-
 def _loads(text: str) -> Any:
-    # orjson turns integers beyond 64 bits into floats, so long digit runs go to json
-    if _LONG_DIGITS.search(text) is not None:
-        return json.loads(text)
+    # jiter (through pydantic-core): fast, and exact for integers beyond 64 bits (orjson
+    # gives floats); json decides what it refuses (lone surrogate escapes)
     try:
-        return orjson.loads(text)
-    except orjson.JSONDecodeError:
-        # orjson refuses lone surrogates that the state machine (and json) accept
+        return from_json(text)
+    except ValueError:
         return json.loads(text)
 
 
