@@ -5,8 +5,9 @@ Every detector looks at a bounded window (the last ``sliding_window_size``
 characters, the first 100 characters, or the first line's opening words), so a
 check costs O(window) however long the output grows. The runtime uses one
 :meth:`DriftDetector.new_session` per stream; a session reads the text through
-``state.buffer`` (tail/slice, never the whole content) and feeds the entropy of
-*every* token since its previous check to an ``EntropyRing``.
+``state.buffer`` (tail/slice, never the whole content), and its entropy sample
+covers all text appended since its previous check (the reference sampled only
+the single token at the check), kept in an ``EntropyRing``.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from numbers import Real
 from typing import Any, Literal
 
 from l0._backend import EntropyRing, shannon_entropy
+from l0.guardrails._regex import _FOLDS
 
 __all__ = [
     "DriftType",
@@ -91,6 +93,31 @@ _META = re.compile(
 )
 _FORMAL = re.compile(r"\b(therefore|thus|hence|moreover|furthermore|consequently)\b", re.IGNORECASE)
 _INFORMAL = re.compile(r"\b(gonna|wanna|yeah|yep|nope|ok|okay)\b", re.IGNORECASE)
+# Case-sensitive twins for lower-cased text: the word boundary moves behind the
+# first letter so every alternative starts with a literal and ``re`` skips fast.
+_META_LOW = re.compile("|".join(re.escape(p) for p in (
+    "as an ai", "i'm an ai", "i am an ai", "i cannot actually", "i don't have personal",
+    "i apologize, but i", "i'm sorry, but i", "let me explain", "to clarify", "in other words",
+)))
+
+
+def _words_low(words: tuple[str, ...]) -> re.Pattern[str]:
+    # Each word, then a look-behind that the character before it is no word character.
+    return re.compile("(?:" + "|".join(rf"{w}(?<!\w.{{{len(w)}}})" for w in words) + r")\b")
+
+
+_FORMAL_WORDS = ("therefore", "thus", "hence", "moreover", "furthermore", "consequently")
+_INFORMAL_WORDS = ("gonna", "wanna", "yeah", "yep", "nope", "ok", "okay")
+_FORMAL_LOW = _words_low(_FORMAL_WORDS)
+_INFORMAL_LOW = _words_low(_INFORMAL_WORDS)
+
+
+def _count(low: str, words: tuple[str, ...], regex: re.Pattern[str]) -> int:
+    # Substring tests are much cheaper than the regex and usually all fail.
+    for w in words:
+        if w in low:
+            return len(regex.findall(low))
+    return 0
 _SENTENCE_END = re.compile(r"[.!?]+")
 _FORMAT = re.compile(
     r"here is the .+?:|here's the .+?:|let me .+? for you|i'll .+? for you|here you go", re.IGNORECASE
@@ -125,19 +152,49 @@ _DETAIL = {
 }
 
 
-def _tone(text: str) -> tuple[int, int]:
+def _lower(text: str) -> str | None:
+    """*text* lower-cased if that keeps offsets and IGNORECASE semantics, else None."""
+    low = text.lower()
+    if len(low) != len(text) or (not low.isascii() and any(c in low for c in _FOLDS)):
+        return None
+    return low
+
+
+def _meta(tail: str, low: str | None) -> bool:
+    if low is None:
+        return _META.search(tail) is not None
+    return _META_LOW.search(low) is not None
+
+
+def _tone(text: str, low: str | None = None) -> tuple[int, int]:
     tail = text[-200:]
-    return len(_FORMAL.findall(tail)), len(_INFORMAL.findall(tail))
+    if low is None:
+        low = _lower(tail)
+    if low is None:
+        return len(_FORMAL.findall(tail)), len(_INFORMAL.findall(tail))
+    return _count(low, _FORMAL_WORDS, _FORMAL_LOW), _count(low, _INFORMAL_WORDS, _INFORMAL_LOW)
 
 
 def _markdown_count(text: str) -> int:
     tail = text[-200:]
-    return sum(len(rx.findall(tail)) for rx in _MARKDOWN)
+    fence, heading, bold, link = _MARKDOWN
+    n = tail.count("```")
+    if "#" in tail:
+        n += len(heading.findall(tail))
+    if "**" in tail:
+        n += len(bold.findall(tail))
+    if "](" in tail:
+        n += len(link.findall(tail))
+    return n
 
 
 def _repetitive(window: str, threshold: int) -> bool:
+    if "." not in window and "!" not in window and "?" not in window:
+        return False  # one sentence at most: the phrase check is never reached
+    # Splitting on single marks equals splitting on runs of them once empty pieces are dropped.
+    pieces = window.replace("!", ".").replace("?", ".").split(".")
     sentences = []
-    for piece in _SENTENCE_END.split(window):
+    for piece in pieces:
         s = piece.strip()
         if len(s) > 20:
             sentences.append(s.lower())
@@ -146,8 +203,19 @@ def _repetitive(window: str, threshold: int) -> bool:
     if max(Counter(sentences).values()) >= threshold:
         return True
     words = window.lower().split()
-    phrases = Counter(" ".join(words[i:i + 5]) for i in range(len(words) - 4))
-    return bool(phrases) and max(phrases.values()) >= threshold
+    if len(words) < 5:
+        return False
+    # A 5-word phrase seen `threshold` times needs five consecutive words that are each that frequent.
+    frequent = {w for w, c in Counter(words).items() if c >= threshold}
+    run = 0
+    for w in words:
+        run = run + 1 if w in frequent else 0
+        if run >= 5:
+            break
+    else:
+        return False
+    phrases = Counter(zip(words, words[1:], words[2:], words[3:], words[4:]))
+    return max(phrases.values()) >= threshold
 
 
 def _hedge_probe(text: str, complete: bool) -> tuple[bool, bool]:
@@ -177,7 +245,7 @@ def _hedging_of(content: str) -> bool:
 class _Core:
     """Detector state shared by ``DriftDetector`` and ``DriftSession``."""
 
-    __slots__ = ("config", "ring", "tokens", "last_window", "prev_tone", "prev_md")
+    __slots__ = ("config", "ring", "tokens", "last_window", "prev_tone", "prev_md", "head", "head_format")
 
     def __init__(self, config: DriftConfig) -> None:
         self.config = config
@@ -190,6 +258,8 @@ class _Core:
         self.last_window = ""
         self.prev_tone: tuple[int, int] | None = None
         self.prev_md: int | None = None
+        self.head: str | None = None
+        self.head_format = False
 
     def push_entropy(self, text: str) -> bool:
         """Record one sample; True if it is a spike against the window it joins."""
@@ -207,11 +277,13 @@ class _Core:
         cfg = self.config
         prev = self.last_window
         types: list[str] = []
-        if cfg.detect_meta_commentary and _META.search(window[-200:]):
+        tail = window[-200:]
+        low = _lower(tail)
+        if cfg.detect_meta_commentary and _meta(tail, low):
             types.append("meta_commentary")
         tone = md = None
         if cfg.detect_tone_shift:
-            tone = _tone(window)
+            tone = _tone(tail, low)
             if len(prev) >= 100:
                 before = self.prev_tone if self.prev_tone is not None else _tone(prev)
                 if abs(tone[0] - before[0]) > 2 or abs(tone[1] - before[1]) > 2:
@@ -220,7 +292,10 @@ class _Core:
             types.append("repetition")
         if spike:
             types.append("entropy_spike")
-        if _FORMAT.search(head):
+        if head != self.head:
+            self.head = head
+            self.head_format = _FORMAT.search(head) is not None
+        if self.head_format:
             types.append("format_collapse")
         md = _markdown_count(window)
         if len(prev) >= 100:
@@ -291,7 +366,8 @@ class DriftDetector:
         return content if len(content) <= size else content[len(content) - size:]
 
     def _detect_meta_commentary(self, window: str) -> bool:
-        return _META.search(window[-200:]) is not None
+        tail = window[-200:]
+        return _meta(tail, _lower(tail))
 
     def _detect_tone_shift(self, window: str, prev: str) -> bool:
         if len(prev) < 100:
@@ -323,7 +399,11 @@ class DriftDetector:
 
 
 class DriftSession:
-    """Per-stream drift state; ``check(state, delta)`` costs O(window + delta)."""
+    """Per-stream drift state; ``check(state, delta)`` costs O(window + delta).
+
+    ``delta`` is all text appended since the previous check: it is one entropy
+    sample (its character entropy).
+    """
 
     __slots__ = ("config", "_core", "_tokens_seen", "_pos", "_lead", "_hedge", "_hedge_final", "_hedge_scan",
                  "_head", "_head_final", "_pos_ws", "_last")
@@ -370,17 +450,8 @@ class DriftSession:
         spike = False
         if delta:
             core.tokens.append(delta)
-        if cfg.detect_entropy_spike:
-            token_end = getattr(buf, "token_end", None)
-            if token_end is not None and tokens > self._tokens_seen:
-                start = token_end(self._tokens_seen - 1) if self._tokens_seen else 0
-                for i in range(self._tokens_seen, tokens):
-                    end = token_end(i)
-                    if end > start and core.push_entropy(buf.slice(start, end)):
-                        spike = True
-                    start = end
-            elif delta and token_end is None:
-                spike = core.push_entropy(delta)
+        if delta and cfg.detect_entropy_spike:
+            spike = core.push_entropy(delta)
         self._tokens_seen = tokens
         self._pos = n
         self._last = buf.slice(n - 1, n) if n else ""

@@ -215,6 +215,9 @@ class IncrementalScanner:
     lower-cased text (much faster than ``IGNORECASE``); it is used when lower-casing
     keeps every offset (otherwise ``regex`` runs on the original text).
 
+    ``triggers`` (optional): characters of which every match contains at least
+    one; text without any of them is skipped without running the regex.
+
     ``feed(delta, completed)`` returns ``(start, end, text)`` for every match that
     can no longer change (all remaining ones when ``completed``). Only the last
     ``max_width + lookahead`` characters (plus ``lookbehind`` context) are
@@ -222,11 +225,14 @@ class IncrementalScanner:
     so anchors behave as on the whole text.
     """
 
-    __slots__ = ("regex", "lowered", "margin", "lookahead", "lookbehind", "unbounded", "carry", "end", "next")
+    __slots__ = ("regex", "lowered", "triggers", "margin", "lookahead", "lookbehind", "unbounded", "carry", "end",
+                 "next")
 
-    def __init__(self, regex: re.Pattern[str], info: PatternInfo, lowered: re.Pattern[str] | None = None) -> None:
+    def __init__(self, regex: re.Pattern[str], info: PatternInfo, lowered: re.Pattern[str] | None = None,
+                 triggers: str = "") -> None:
         self.regex = regex
         self.lowered = lowered
+        self.triggers = triggers
         self.margin = info.max_width + info.lookahead
         self.lookahead = info.lookahead
         self.lookbehind = max(1, info.lookbehind)
@@ -257,6 +263,12 @@ class IncrementalScanner:
             self._keep(text, base)
             return []
         limit = total if completed else total - self.margin
+        if self.triggers:
+            at = start - base
+            if not any(text.find(c, at) >= 0 for c in self.triggers):
+                self.next = total if completed else max(start, limit + 1)
+                self._keep(text, base)
+                return []
         out: list[tuple[int, int, str]] = []
         resume = start
         deferred = total + 1

@@ -81,20 +81,28 @@ class BuiltinSession:
         pass
 
     def advance(self, state: Any) -> tuple[int, str]:
-        buf = buffer_of(state)
+        buf = getattr(state, "buffer", None)
+        if buf is None:
+            buf = buffer_of(state)
         n = len(buf)
         pos = self.pos
         tokens = buf.token_count
-        if pos and (n < pos or tokens < self._tokens or buf.slice(pos - 1, pos) != self._last):
-            self.pos = pos = 0
-            self._last = ""
-            self.reset_state()
+        if pos:
+            # Read one character more than needed: it must still be the last one seen.
+            text = buf.since(pos - 1) if n >= pos else ""
+            if text[:1] != self._last or tokens < self._tokens:
+                self.pos = pos = 0
+                self._last = ""
+                self.reset_state()
+                delta = buf.since(0)
+            else:
+                delta = text[1:]
+        else:
+            delta = buf.since(0)
         self._tokens = tokens
-        if n == pos:
-            return pos, ""
-        delta = buf.since(pos)
-        self.pos = n
-        self._last = delta[-1]
+        if delta:
+            self.pos = pos + len(delta)
+            self._last = delta[-1]
         return pos, delta
 
     def violation(self, message: str, **extra: Any) -> GuardrailViolation:

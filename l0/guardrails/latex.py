@@ -124,10 +124,10 @@ def _scanner_args() -> tuple:
     end_rx = re.compile(_END_S)
     env_info = _merge(analyze_pattern(_BEGIN_S), analyze_pattern(_END_S))
     return (
-        (begin_rx, env_info),
-        (end_rx, env_info),
-        (re.compile(_MATH_S), analyze_pattern(_MATH_S)),
-        (re.compile(_SIGN_S), analyze_pattern(_SIGN_S)),
+        (begin_rx, env_info, None, "\\"),
+        (end_rx, env_info, None, "\\"),
+        (re.compile(_MATH_S), analyze_pattern(_MATH_S), None, "$\\"),
+        (re.compile(_SIGN_S), analyze_pattern(_SIGN_S), None, "$\\"),
     )
 
 

@@ -1,7 +1,7 @@
 """Markdown structure: ``analyze_markdown_structure``, ``looks_like_markdown``, ``markdown_rule``.
 
-The rule reports only at completion (like the reference) but digests complete
-lines as they stream in, so the completion check only has the last line left.
+The rule reports only at completion (like the reference); its streaming checks
+do nothing, and the completion check analyses the text once (O(n)).
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from ._session import BuiltinSession, make_rule
+from ._session import BuiltinSession, buffer_of, make_rule
 from .types import GuardrailRule, GuardrailViolation
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -127,34 +127,18 @@ def looks_like_markdown(content: str) -> bool:
 
 
 class _MarkdownSession(BuiltinSession):
-    __slots__ = ("scanner", "parts", "blank")
+    """Reports only at completion (like the reference): streaming checks cost O(1)."""
 
-    def reset_state(self) -> None:
-        self.scanner = _LineScanner()
-        self.parts: list[str] = []  # pieces of the current, unfinished line
-        self.blank = True
+    __slots__ = ()
 
     def check(self, state: State) -> list[GuardrailViolation]:
-        _, delta = self.advance(state)
-        if delta:
-            if self.blank and not delta.isspace():
-                self.blank = False
-            if "\n" in delta:
-                parts = self.parts
-                parts.append(delta)
-                lines = "".join(parts).split("\n")
-                self.parts = [lines.pop()]
-                line = self.scanner.line
-                for ln in lines:
-                    line(ln)
-            else:
-                self.parts.append(delta)
-        if not state.completed or self.blank:
+        if not state.completed:
             return []
-        sc = self.scanner.clone()
-        sc.line("".join(self.parts))
+        content = buffer_of(state).content
+        if not content.strip():
+            return []
         out = []
-        for issue in sc.finish().issues:
+        for issue in analyze_markdown_structure(content).issues:
             if "Unclosed" in issue:
                 out.append(self.violation(issue))
             else:

@@ -116,18 +116,18 @@ def test_session_matches_detector_without_entropy(pieces, every, small_window):
     assert sess.check(s, "") == det.check(s.content, "")
 
 
-def test_session_entropy_samples_every_token_since_the_last_check():
+def test_session_entropy_samples_all_text_since_the_last_check():
     sess = DriftDetector().new_session()
     s = State()
     for _ in range(11):
-        s.buffer.append("aa")
+        s.buffer.append("a")
+        s.buffer.append("a")
+        assert sess.check(s, "aa").detected is False
     s.buffer.append("abcdefghij")
-    for _ in range(3):
-        s.buffer.append("aa")
-    r = sess.check(s, s.content)
+    r = sess.check(s, "abcdefghij")
     assert r.types == ["entropy_spike"]
-    assert sess.get_history()["entropy"][:12] == [0.0] * 11 + [pytest.approx(3.321928094887362)]
-    assert len(sess.get_history()["entropy"]) == 15
+    assert sess.get_history()["entropy"] == [0.0] * 11 + [pytest.approx(3.321928094887362)]
+    assert sess.get_history()["tokens"][-1] == "abcdefghij"
 
 
 def test_entropy_ring_is_bounded_by_the_window():
@@ -225,10 +225,12 @@ def test_entropy_spikes_same_on_both_kernels(twins, tokens, every):
             sess = DriftDetector(DriftConfig(entropy_window=16, entropy_threshold=1.5)).new_session()
             s = State()
             out = []
+            pos = 0
             for i, t in enumerate(tokens, 1):
                 s.buffer.append(t)
                 if i % every == 0:
-                    out.append(sess.check(s, t).types)
+                    out.append(sess.check(s, s.buffer.since(pos)).types)
+                    pos = len(s.buffer)
             return out, sess.get_history()["entropy"]
 
     (types_c, ent_c), (types_p, ent_p) = run(twins[0]), run(twins[1])
