@@ -3,6 +3,7 @@ or reset, the next fallback, or giving up (core.md §4, §8.4 error path)."""
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import logging
 import time
@@ -71,7 +72,9 @@ async def recover(run: Runner, att: Attempt, err: BaseException) -> None:
         emit(O.RETRY_ATTEMPT, attempt=mgr.total_retries, reason=str(err), isNetwork=category is ErrorCategory.NETWORK)
         delay = mgr.get_delay(err)
         if delay > 0:
-            await _runner.sleep(delay)
+            await _backoff(run, delay)
+        if run.aborted:
+            return  # abort() during the backoff: keep what was delivered and end the stream
         await _carry_over(run)
         state.resumed = True
         emit(O.RETRY_END, success=False)
@@ -94,6 +97,19 @@ async def recover(run: Runner, att: Attempt, err: BaseException) -> None:
     emit(O.RETRY_GIVE_UP, attempts=mgr.total_retries, lastError=str(err))
     run.session_end(success=False)
     raise err
+
+
+async def _backoff(run: Runner, delay: float) -> None:
+    """Sleep before the next attempt; ``abort()`` cuts the sleep short."""
+    task = asyncio.ensure_future(_runner.sleep(delay))
+    run.backoff_task = task
+    try:
+        await task
+    except asyncio.CancelledError:
+        if not (run.aborted and task.cancelled()):
+            raise
+    finally:
+        run.backoff_task = None
 
 
 async def _carry_over(run: Runner) -> None:

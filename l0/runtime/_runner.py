@@ -73,6 +73,7 @@ class Runner:
         self.checkpoints_created = 0
         self.started_ms = time.time() * 1000.0
         self._abort_cancel: int | None = None
+        self.backoff_task: asyncio.Future[Any] | None = None
         self.loop_time: Any = time.monotonic
 
     # -- callbacks ------------------------------------------------------------------------------
@@ -487,6 +488,8 @@ class Runner:
             self.stop_generator()
         self.emit(O.ABORT_REQUESTED, source="user")
         self.fire_sync("on_abort", state.token_count, len(state.buffer))
+        if self.backoff_task is not None:
+            self.backoff_task.cancel()
         att = self.current
         gen = self.gen
         task = att.task if att is not None and att.live else None

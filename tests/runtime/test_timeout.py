@@ -172,3 +172,13 @@ async def test_leaving_early_ends_the_session(rec):
     names = [n for _, n, _ in rec.log]
     assert names[-3:] == ["ABORT_COMPLETED", "SESSION_SUMMARY", "SESSION_END"]
     assert rec.log[-1][2]["aborted"] is True
+
+
+async def test_abort_cuts_backoff_short(scripted):
+    stream = await l0.run(scripted(["a", ValueError("x")], ["b"]), retry=Retry(base_delay=30.0, max_delay=30.0,
+                                                                            strategy=l0.BackoffStrategy.FIXED))
+    task = asyncio.ensure_future(stream.read())
+    await asyncio.sleep(0.05)
+    stream.abort()
+    assert await asyncio.wait_for(task, 1.0) == "a"
+    assert stream.state.aborted
