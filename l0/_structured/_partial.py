@@ -66,7 +66,7 @@ class PartialParser:
 
     __slots__ = (
         "_handle", "_shape", "_opener", "_st", "_phase", "_pieces", "_ends", "_end",
-        "_seg1", "_done1", "_seg2", "_done2", "_arr_key", "_arr_items", "_arr_check",
+        "_seg1", "_done1", "_seg2", "_done2", "_arr_key", "_arr_items", "_arr_check", "_arr_errors",
         "_on_snapshot", "snapshot", "updates", "errors",
     )
 
@@ -86,6 +86,7 @@ class PartialParser:
         self._arr_key: str | None = None
         self._arr_items: list[Any] | None = None
         self._arr_check: Callable[[Any], Any] | None = None
+        self._arr_errors = 0
         self._on_snapshot = on_snapshot
         self.snapshot: Any = None
         self.updates = 0
@@ -152,8 +153,17 @@ class PartialParser:
             elif d == 1:
                 if self._arr_key is not None:
                     self._end_item(off - 1)
-                    self._arr_key = None
-                self._end_segment1(off)
+                    if self._items_are_final():
+                        # every item validated and nothing more to check on the list
+                        self._arr_key = None
+                        self._drop_before(off)
+                        self._done1 = True
+                        self._emit()
+                        continue
+                    streamed, self._arr_key = self._arr_key, None
+                else:
+                    streamed = None
+                self._end_segment1(off, streamed)
                 self._done1 = True
             elif d == 2 and self._arr_key is not None:
                 self._end_item(off)
@@ -195,7 +205,7 @@ class PartialParser:
             except Exception:
                 logger.warning("on_partial callback raised (ignored)", exc_info=True)
 
-    def _end_segment1(self, end: int) -> None:
+    def _end_segment1(self, end: int, streamed: str | None = None) -> None:
         if self._done1:
             self._done1 = False
             self._drop_before(end)
@@ -219,6 +229,10 @@ class PartialParser:
                 self.snapshot.append(h.validate_item(_loads(text)))
         except Exception as exc:  # an invalid value is left out; final validation reports it
             self.errors.append(exc)
+            if streamed is not None:
+                # its items were shown while streaming, but the whole list is invalid
+                self.snapshot = h.set_member_items(self.snapshot, streamed, None)
+                self._emit()
             return
         self._emit()
 
@@ -239,8 +253,20 @@ class PartialParser:
         self._arr_key = key
         self._arr_items = []
         self._arr_check = check
+        self._arr_errors = len(self.errors)
         self._seg2 = off
         self._done2 = False
+
+    def _items_are_final(self) -> bool:
+        # the live list is the member's final value when no item failed and the schema
+        # has nothing to check on the list as a whole (no constraints, no field validators)
+        key = self._arr_key
+        return (
+            key is not None
+            and len(self.errors) == self._arr_errors
+            and bool(self._arr_items)
+            and self._handle.items_are_final(key)
+        )
 
     def _end_item(self, end: int) -> None:
         if self._done2:

@@ -67,6 +67,15 @@ def _list_item_type(annotation: Any) -> Any | None:
     return None
 
 
+def _strip_optional(annotation: Any) -> Any:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or str(origin) == "types.UnionType":
+        inner = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(inner) == 1:
+            return inner[0]
+    return annotation
+
+
 @lru_cache(maxsize=256)
 def _adapter(tp: Any) -> TypeAdapter[Any]:
     return TypeAdapter(tp)
@@ -130,8 +139,14 @@ class SchemaHandle:
         """A callable validating one item of list-typed member ``key``, or None."""
         return None
 
-    def set_member_items(self, snapshot: Any, key: str, items: list[Any]) -> Any:
+    def set_member_items(self, snapshot: Any, key: str, items: list[Any] | None) -> Any:
+        """Attach the live list of streamed items to the snapshot (None removes it)."""
         return snapshot
+
+    def items_are_final(self, key: str) -> bool:
+        """True when a list member needs no check beyond its items' (so the
+        items validated while streaming are its final value)."""
+        return False
 
     def validate_item(self, value: Any) -> Any:
         """Validate one complete item of an array schema."""
@@ -155,6 +170,7 @@ class ModelHandle(SchemaHandle):
         self._partial: type[BaseModel] | None = None
         self._keys: set[str] | None = None
         self._fields_by_key: dict[str, tuple[str, FieldInfo] | None] = {}
+        self._final_items: dict[str, bool] = {}
 
     def _known_keys(self) -> set[str]:
         if self._keys is None:
@@ -223,11 +239,32 @@ class ModelHandle(SchemaHandle):
             return None
         return _adapter(item).validate_python
 
-    def set_member_items(self, snapshot: Any, key: str, items: list[Any]) -> Any:
+    def set_member_items(self, snapshot: Any, key: str, items: list[Any] | None) -> Any:
         found = self._field_for(key)
         if found is None:
             return snapshot
-        return snapshot.model_copy(update={found[0]: items})
+        copy = snapshot.model_copy(update={found[0]: items})
+        if items is None:
+            copy.__pydantic_fields_set__.discard(found[0])
+        return copy
+
+    def items_are_final(self, key: str) -> bool:
+        cached = self._final_items.get(key)
+        if cached is None:
+            cached = self._final_items[key] = self._check_items_final(key)
+        return cached
+
+    def _check_items_final(self, key: str) -> bool:
+        found = self._field_for(key)
+        if found is None:
+            return False
+        name, info = found
+        if self.model.model_config.get("strict") or info.metadata or typing.get_origin(_strip_optional(info.annotation)) is not list:
+            return False
+        for dec in self.model.__pydantic_decorators__.field_validators.values():
+            if name in dec.info.fields or "*" in dec.info.fields:
+                return False
+        return True
 
 
 class AdapterHandle(SchemaHandle):
@@ -356,9 +393,16 @@ class JsonSchemaHandle(SchemaHandle):
         items = self._wrap(self._resolve(sub.get("items", True)))
         return lambda v: self._check(items, v, (key,))
 
-    def set_member_items(self, snapshot: Any, key: str, items: list[Any]) -> Any:
-        snapshot[key] = items
+    def set_member_items(self, snapshot: Any, key: str, items: list[Any] | None) -> Any:
+        if items is None:
+            snapshot.pop(key, None)
+        else:
+            snapshot[key] = items
         return snapshot
+
+    def items_are_final(self, key: str) -> bool:
+        sub = self._member_schema(key)
+        return isinstance(sub, dict) and set(sub) <= {"type", "items", "title", "description"}
 
     def validate_item(self, value: Any) -> Any:
         items = self._wrap(self._resolve(self.schema.get("items", True)))

@@ -313,3 +313,25 @@ def test_schema_without_partial_form_disables_partials(twin, monkeypatch):
     p = PartialParser(handle)
     p.feed('{"id": 1, ')
     assert not p.active and p.updates == 0 and isinstance(p.errors[0], TypeError)
+
+
+def test_list_field_validator_sees_the_complete_list(twin):
+    seen: list[list[int]] = []
+
+    class Totals(BaseModel):
+        plain: list[int]
+        checked: list[int]
+        bounded: list[int] = Field(max_length=2)
+
+        @field_validator("checked")
+        @classmethod
+        def record(cls, v: list[int]) -> list[int]:
+            seen.append(list(v))
+            return v
+
+    p, snaps = _run(Totals, list('{"plain": [1, 2], "checked": [3, 4, 5], "bounded": [6, 7, 8]}'))
+    assert seen == [[3, 4, 5]]
+    # "bounded" streams its items, but the complete list breaks max_length: it is left out at the end
+    assert snaps[-2] == {"plain": [1, 2], "checked": [3, 4, 5], "bounded": [6, 7, 8]}
+    assert snaps[-1] == {"plain": [1, 2], "checked": [3, 4, 5]}
+    assert len(p.errors) == 1
