@@ -226,6 +226,7 @@ class Runner:
             att.drift_pos = len(self.state.buffer)
             step = self.intervals.drift
             att.next_drift = (n // step + 1) * step
+        att.schedule(n)
 
     # -- opening the source ---------------------------------------------------------------------
 

@@ -185,3 +185,16 @@ async def test_periodic_checkpoint_interval(scripted):
     assert await stream.read() == "abcde"
     assert saved == [("ab", 2), ("abcd", 4)]
     assert stream.state.checkpoint == "abcd"
+
+
+async def test_checks_run_on_tokens_released_by_the_dedupe_buffer(rec, scripted):
+    """Tokens that pass through the resume buffer still get the first-token work and due checks."""
+    config = ContinuationConfig(checkpoint_interval=2)
+    stream = await l0.run(scripted(["ab", "cd", ConnectionResetError("connection reset")], ["cd", "ef", "gh"]),
+                          retry=Retry(base_delay=0.0), continue_from_last_good_token=config,
+                          timeout=l0.Timeout(initial_token=5000, inter_token=5000), **rec.kwargs())
+    await rec.consume(stream)
+    assert stream.state.content == "abcdefgh"
+    assert len(rec.meta("TIMEOUT_RESET")) == 2  # once per attempt
+    periodic = [m for m in rec.meta("CHECKPOINT_SAVED") if "checkpointLength" in m]
+    assert [m["tokenCount"] for m in periodic] == [2, 4]
