@@ -143,11 +143,52 @@ def _fast_form(pattern: str) -> str:
     if m is None:
         return p
     anchor, first, rest = m.groups()
-    guard = r"(?<!\w.)" if anchor == r"\b" else r"(?<![^\n].)"
+    guard = _WORD_GUARD if anchor == r"\b" else _LINE_GUARD
     return first + guard + rest
 
 
 _UNSAFE_FOR_LOWERING = re.compile(r"\\[^\W_bBsSwWdD]|\\_|\(\?[aiLmsux-]")
+
+
+_WORD_GUARD = r"(?<!\w.)"
+_LINE_GUARD = r"(?<![^\n].)"
+
+
+def _first_literal(pattern: str) -> str | None:
+    """The leading literal of a lower-cased pattern (``"a"``, ``"\\["``) if it is a plain one."""
+    if pattern[:1] == "\\" and len(pattern) > 1 and not pattern[1].isalnum():
+        head = pattern[:2]
+    elif pattern[:1] and pattern[0] not in "()[].^$*+?{|\\":
+        head = pattern[0]
+    else:
+        return None
+    if pattern[len(head):len(head) + 1] in ("*", "+", "?", "{"):
+        return None
+    return head
+
+
+def _grouped(fast: list[str]) -> str:
+    """One alternation grouped by first literal (same matches, far fewer branch attempts).
+
+    Alternatives with different first characters never match at the same
+    position, so grouping keeps "first listed pattern wins". A word-character
+    group checks the word boundary once, before its alternatives.
+    """
+    heads = [_first_literal(p) for p in fast]
+    if any(h is None for h in heads):
+        return "|".join(f"(?:{p})" for p in fast)
+    groups: dict[str, list[str]] = {}
+    for p, h in zip(fast, heads):
+        groups.setdefault(h, []).append(p[len(h):])  # type: ignore[arg-type]
+    parts = []
+    for h, rests in groups.items():
+        if (h.isalnum() or h == "_") and all(r.startswith((_WORD_GUARD, _LINE_GUARD)) for r in rests):
+            # Every alternative needs a word boundary before it (a line start implies one).
+            rests = [r[len(_WORD_GUARD):] if r.startswith(_WORD_GUARD) else r for r in rests]
+            parts.append(f"{h}{_WORD_GUARD}(?:{'|'.join(rests)})")
+        else:
+            parts.append(f"{h}(?:{'|'.join(rests)})")
+    return "|".join(parts)
 
 
 def _fast_ok(pattern: str) -> bool:
@@ -182,7 +223,7 @@ def _compile_alternation(chosen: tuple[str, ...], builtin: bool) -> tuple:
     info = analyze_pattern(source, FLAGS)
     lowered = None
     if builtin and chosen and all(_fast_ok(p) for p in chosen):
-        fast_source = "|".join(f"(?:{_fast_form(p)})" for p in chosen)
+        fast_source = _grouped([_fast_form(p) for p in chosen])
         lowered = re.compile(fast_source, re.MULTILINE)
         info = _merge(info, analyze_pattern(fast_source, re.MULTILINE))
     return regex, info, lowered

@@ -186,3 +186,16 @@ def test_adversarial_content_is_scanned_quickly(gr, name):
     for rule in rules:
         gr.run_stream(rule, gr.chunked(text, 4096))
         rule.check(State(content=text, completed=True))
+
+
+@pytest.mark.parametrize("extra", ["abc", r"x*y", r"(?:sure)\b", r"\x41", "ſome"])
+def test_mutated_bad_patterns_keep_full_scan_semantics(gr, extra):
+    BAD_PATTERNS.HEDGING.append(extra)
+    try:
+        rule = pattern_rule()
+        text = "Sure, abc ABC xxy y sure A some \u017fome\nas an ai " * 3
+        streamed, final, _ = gr.run_stream(rule, gr.chunked(text, 5))
+        assert [(v.position, v.context["matched"]) for v in streamed + final] == oracle(
+            text, BAD_PATTERNS.all_patterns())
+    finally:
+        BAD_PATTERNS.HEDGING.remove(extra)
