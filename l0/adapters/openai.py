@@ -31,6 +31,7 @@ from l0.types import Event, EventType
 _TOKEN = EventType.TOKEN
 _TOOL_CALL = EventType.TOOL_CALL
 _COMPLETE = EventType.COMPLETE
+_MESSAGE = EventType.MESSAGE
 
 
 @dataclass
@@ -40,7 +41,11 @@ class OpenAIAdapterOptions:
     The first four are the reference's. ``require_finish_reason`` (addition):
     when True (default) a stream that ends with no ``finish_reason`` yields no
     COMPLETE event, so the runtime reports it as truncated; set it to False for
-    servers that never send one.
+    servers that never send one. ``include_reasoning`` (addition): reasoning
+    deltas (``delta.reasoning_content`` / ``delta.reasoning``) become
+    ``MESSAGE`` events with ``data={"type": "reasoning", "content": ...}``; they
+    are not content, but they keep the stream's timeout watchdog alive while a
+    reasoning model thinks.
     """
 
     include_usage: bool = True
@@ -48,6 +53,7 @@ class OpenAIAdapterOptions:
     emit_function_calls_as_tokens: bool = False
     choice_index: int | str = 0
     require_finish_reason: bool = True
+    include_reasoning: bool = True
 
     def __post_init__(self) -> None:
         ci = self.choice_index
@@ -167,6 +173,7 @@ class OpenAIAdapter:
         _register(stream, info)
         want_usage = opts.include_usage
         want_tools = opts.include_tool_calls
+        want_reasoning = opts.include_reasoning
         as_tokens = opts.emit_function_calls_as_tokens
         choice_index = opts.choice_index
         all_choices = choice_index == "all"
@@ -192,6 +199,11 @@ class OpenAIAdapter:
                         if text:
                             ev = Event(_TOKEN, text=text)
                             yield AdaptedEvent(ev, raw) if adapted else ev
+                        elif want_reasoning:
+                            thought = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
+                            if thought and type(thought) is str:
+                                ev = Event(_MESSAGE, data={"type": "reasoning", "content": thought})
+                                yield AdaptedEvent(ev, raw) if adapted else ev
                         if want_tools:
                             calls = delta.tool_calls
                             if calls:

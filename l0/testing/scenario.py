@@ -139,6 +139,7 @@ class Scenario:
     stall: float = 30.0
     delay: float = 0.0
     tools: int = 0
+    reasoning: int = 0
     overlap: int = 0
     id: str = ""
     answer: str | None = None
@@ -149,7 +150,7 @@ class Scenario:
         if name not in FAULTS:
             raise ValueError(f"fault must be one of {sorted(FAULTS)}, got {self.fault!r}")
         object.__setattr__(self, "fault", name)
-        for attr in ("words", "tools", "overlap"):
+        for attr in ("words", "tools", "overlap", "reasoning"):
             if getattr(self, attr) < 0:
                 raise ValueError(f"{attr} must be >= 0, got {getattr(self, attr)!r}")
         if self.after is not None and self.after < 0:
@@ -219,6 +220,13 @@ def _coerce(key: str, value: str, spec: str) -> Any:
         raise ValueError(f"scenario parameter {key} has a bad value {value!r} in {spec!r}") from None
 
 
+@dataclass(frozen=True)
+class Reasoning:
+    """One streamed reasoning delta (``delta.reasoning_content``)."""
+
+    text: str
+
+
 @dataclass
 class Plan:
     """The concrete content items of one response, after continuation."""
@@ -226,10 +234,11 @@ class Plan:
     text_chunks: list[str]
     tool_fragments: list[ToolFragment]
     resumed_at: int | None = None
+    reasoning: list[Reasoning] = field(default_factory=list)
 
     @property
-    def items(self) -> list[str | ToolFragment]:
-        return [*self.text_chunks, *self.tool_fragments]
+    def items(self) -> list[str | ToolFragment | Reasoning]:
+        return [*self.reasoning, *self.text_chunks, *self.tool_fragments]
 
     @property
     def finish_reason(self) -> str:
@@ -293,7 +302,8 @@ def build_plan(scenario: Scenario, messages: Iterable[Any] = (), answer: Sequenc
         start = max(0, resume_index(chunks, prefix) - scenario.overlap)
         chunks = chunks[start:]
     frags = tool_fragments(tool_calls_for(scenario.tools)) if scenario.tools else []
-    return Plan(text_chunks=chunks, tool_fragments=frags, resumed_at=start)
+    thoughts = [Reasoning(f"thinking step {i + 1}. ") for i in range(scenario.reasoning)]
+    return Plan(text_chunks=chunks, tool_fragments=frags, resumed_at=start, reasoning=thoughts)
 
 
 def expected_text(scenario: Scenario, answer: Sequence[str] | None = None) -> str:

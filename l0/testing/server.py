@@ -28,6 +28,7 @@ from typing import Any, Sequence
 
 from l0.testing.scenario import (
     Plan,
+    Reasoning,
     Scenario,
     ToolCallSpec,
     ToolFragment,
@@ -304,7 +305,12 @@ class FaultServer:
                 stop = await self._fault(request, resp, sc, out, enc)
                 if stop is not None:
                     return stop
-            out += enc.text(item) if isinstance(item, str) else enc.tool(item)
+            if isinstance(item, str):
+                out += enc.text(item)
+            elif isinstance(item, Reasoning):
+                out += enc.reasoning(item.text)
+            else:
+                out += enc.tool(item)
             if sc.delay:
                 await _flush(resp, out)
                 await asyncio.sleep(sc.delay)
@@ -386,6 +392,9 @@ class _ChunkEncoder:
 
     def text(self, text: str) -> bytes:
         return self._head + b'{"content": ' + json.dumps(text).encode() + b"}" + self._tail
+
+    def reasoning(self, text: str) -> bytes:
+        return self._head + b'{"content": null, "reasoning_content": ' + json.dumps(text).encode() + b"}" + self._tail
 
     def tool(self, frag: ToolFragment) -> bytes:
         call: dict[str, Any] = {"index": frag.index}

@@ -210,3 +210,14 @@ async def test_raw_chunks_only_when_asked(server: FaultServer, openai_client: An
     raw = kept.raw()
     assert 0 < len(raw) <= 4
     assert type(raw[-1]).__name__ == "ChatCompletionChunk"
+
+
+async def test_reasoning_deltas_keep_the_watchdog_alive(sdk: str, server: FaultServer, litellm_module: Any) -> None:
+    spec = "clean:reasoning=5,delay=0.1,words=3"
+    stream = await open_stream(sdk, server, spec, litellm_module, retry=Retry(attempts=0, max_retries=0),
+                               timeout=Timeout(initial_token=300, inter_token=300))
+    events = [ev async for ev in stream]
+    thoughts = [ev.data["content"] for ev in events if ev.type == EventType.MESSAGE]
+    assert thoughts == [f"thinking step {i}. " for i in range(1, 6)]
+    assert stream.state.content == numbered_text(3)
+    assert len(server.requests) == 1

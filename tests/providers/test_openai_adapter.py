@@ -203,3 +203,14 @@ async def test_plain_events_without_raw_chunks() -> None:
     assert out[0].text == "x" and out[1].finish_reason == "stop"
     with pytest.raises(TypeError, match="raw_chunks"):
         OpenAIAdapter(raw_chunks=1)  # type: ignore[arg-type]
+
+
+async def test_reasoning_deltas_become_message_events() -> None:
+    think = {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"reasoning_content": "hmm"},
+                                                   "finish_reason": None}]}
+    alt = {"id": "c", "model": "m", "choices": [{"index": 0, "delta": {"reasoning": "so"}, "finish_reason": None}]}
+    evs = await events([think, alt, chunk("a"), chunk(None, finish="stop")])
+    assert [(e.type, e.data) for e in evs[:2]] == [(EventType.MESSAGE, {"type": "reasoning", "content": "hmm"}),
+                                                   (EventType.MESSAGE, {"type": "reasoning", "content": "so"})]
+    evs = await events([think, chunk("a"), chunk(None, finish="stop")], include_reasoning=False)
+    assert [e.type for e in evs] == [EventType.TOKEN, EventType.COMPLETE]
