@@ -18,12 +18,13 @@ from numbers import Real
 from operator import index as _index
 from typing import Any
 
-__all__ = ["EntropyRing", "shannon_entropy"]
+__all__ = ["MAX_CAPACITY", "EntropyRing", "shannon_entropy"]
 
 _log2 = math.log2
 _sqrt = math.sqrt
 _isfinite = math.isfinite
 _COLLAPSE = 1e-9
+MAX_CAPACITY = 2**31 - 1
 
 
 def _capacity(value: Any) -> int:
@@ -34,6 +35,8 @@ def _capacity(value: Any) -> int:
             raise TypeError(f"capacity must be int, got {type(value).__name__}") from None
     if value < 1:
         raise ValueError(f"capacity must be a positive int, got {value}")
+    if value > MAX_CAPACITY:
+        raise ValueError(f"capacity must be at most {MAX_CAPACITY}, got {value}")
     return value
 
 
@@ -89,7 +92,7 @@ class EntropyRing:
     def __init__(self, capacity: int) -> None:
         cap = _capacity(capacity)
         self._cap = cap
-        self._buf = [0.0] * cap
+        self._buf: list[float] = []  # grows while filling, so memory follows count
         self._head = 0
         self._n = 0
         self._mean = 0.0
@@ -104,7 +107,7 @@ class EntropyRing:
         head = self._head
         n = self._n
         if n < self._cap:
-            buf[head] = x
+            buf.append(x)
             n += 1
             self._n = n
             d = x - self._mean
@@ -175,6 +178,7 @@ class EntropyRing:
 
     def clear(self) -> None:
         """Remove every value."""
+        self._buf = []
         self._head = 0
         self._n = 0
         self._mean = 0.0

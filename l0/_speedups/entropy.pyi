@@ -2,7 +2,9 @@ from __future__ import annotations
 
 from typing import SupportsIndex
 
-__all__ = ["EntropyRing", "shannon_entropy"]
+__all__ = ["MAX_CAPACITY", "EntropyRing", "shannon_entropy"]
+
+MAX_CAPACITY: int
 
 class EntropyRing:
     def __init__(self, capacity: SupportsIndex) -> None: ...

@@ -16,7 +16,7 @@ from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
 from libc.math cimport fabs, isfinite, log2, sqrt
 from libc.stdint cimport uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport qsort
-from libc.string cimport memset
+from libc.string cimport memcpy, memset
 
 cimport numpy as cnp
 import numpy as np
@@ -25,9 +25,10 @@ from operator import index as _index
 
 cnp.import_array()
 
-__all__ = ["EntropyRing", "shannon_entropy"]
+__all__ = ["MAX_CAPACITY", "EntropyRing", "shannon_entropy"]
 
 cdef double _COLLAPSE = 1e-9
+MAX_CAPACITY = 2**31 - 1
 
 
 cdef Py_ssize_t _capacity(object value) except -1:
@@ -38,6 +39,8 @@ cdef Py_ssize_t _capacity(object value) except -1:
             raise TypeError(f"capacity must be int, got {type(value).__name__}") from None
     if value < 1:
         raise ValueError(f"capacity must be a positive int, got {value}")
+    if value > MAX_CAPACITY:
+        raise ValueError(f"capacity must be at most {MAX_CAPACITY}, got {value}")
     return value
 
 
@@ -90,11 +93,13 @@ cdef class EntropyRing:
     """Fixed-capacity ring of float64 values with O(1) ``push``/``mean``/``std``."""
 
     # Invariants: _buf[0:_n] holds the values when not full; when full, the
-    # oldest value is at _head. _mean/_m2 are the Welford state of the held
+    # oldest value is at _head. _arr (len _alloc) grows while filling, so memory
+    # follows count rather than capacity. _mean/_m2 are the Welford state of the held
     # values; _replaced counts running replacements since the last exact recompute.
     cdef object _arr
     cdef double* _buf
     cdef Py_ssize_t _cap
+    cdef Py_ssize_t _alloc
     cdef Py_ssize_t _head
     cdef Py_ssize_t _n
     cdef Py_ssize_t _replaced
@@ -104,8 +109,7 @@ cdef class EntropyRing:
 
     def __cinit__(self, capacity):
         self._cap = _capacity(capacity)
-        self._arr = np.zeros(self._cap, dtype=np.float64)
-        self._buf = <double*>cnp.PyArray_DATA(<cnp.ndarray>self._arr)
+        self._set_array(np.zeros(min(self._cap, 64), dtype=np.float64))
         self._head = 0
         self._n = 0
         self._replaced = 0
@@ -113,12 +117,26 @@ cdef class EntropyRing:
         self._m2 = 0.0
         self._peak = 0.0
 
+    cdef void _set_array(self, object arr) noexcept:
+        self._arr = arr
+        self._buf = <double*>cnp.PyArray_DATA(<cnp.ndarray>arr)
+        self._alloc = cnp.PyArray_DIM(<cnp.ndarray>arr, 0)
+
+    cdef int _grow(self) except -1:
+        cdef Py_ssize_t size = self._alloc * 2
+        arr = np.zeros(size if size < self._cap else self._cap, dtype=np.float64)
+        memcpy(cnp.PyArray_DATA(<cnp.ndarray>arr), self._buf, self._n * sizeof(double))
+        self._set_array(arr)
+        return 0
+
     def push(self, value):
         """Add a finite number, evicting the oldest one when the ring is full."""
         cdef double x = _as_float(value)
         cdef double old, d, mean, new_mean, m2
         cdef Py_ssize_t n = self._n
         if n < self._cap:
+            if self._head == self._alloc:
+                self._grow()
             self._buf[self._head] = x
             n += 1
             self._n = n
@@ -193,7 +211,7 @@ cdef class EntropyRing:
         return self._n
 
     def __reduce__(self):
-        state = (self._arr.tolist(), self._head, self._n, self._mean, self._m2, self._peak, self._replaced)
+        state = (self._arr[: self._n].tolist(), self._head, self._n, self._mean, self._m2, self._peak, self._replaced)
         return (_restore, (self._cap, state))
 
     def __repr__(self):
@@ -204,7 +222,9 @@ def _restore(capacity, state):
     """Unpickling helper: a ring with exactly the saved internal state."""
     cdef EntropyRing ring = EntropyRing(capacity)
     buf, ring._head, ring._n, ring._mean, ring._m2, ring._peak, ring._replaced = state
-    ring._arr[:] = buf
+    if len(buf) > ring._alloc:
+        ring._set_array(np.zeros(len(buf), dtype=np.float64))
+    ring._arr[: len(buf)] = buf
     return ring
 
 

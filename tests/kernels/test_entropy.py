@@ -61,6 +61,15 @@ def test_partially_filled_ring(kernels):
     assert ring.values() == [2.0, 4.0, 4.0, 4.0, 5.0, 5.0, 7.0, 9.0]
 
 
+def test_huge_capacity_allocates_as_values_arrive(kernels):
+    ring = kernels.EntropyRing(2**31 - 1)
+    for x in range(1000):
+        ring.push(x)
+    assert ring.count == 1000
+    assert ring.values() == [float(x) for x in range(1000)]
+    assert ring.mean() == pytest.approx(499.5)
+
+
 def test_capacity_one(kernels):
     ring = kernels.EntropyRing(1)
     for x in (3.5, -1.0, 1e300):
@@ -152,6 +161,8 @@ def test_ring_twins_agree_with_numpy(twins, values, capacity):
 BAD_RING_CALLS = [
     (lambda K: K.EntropyRing(0), ValueError, "capacity must be a positive int, got 0"),
     (lambda K: K.EntropyRing(-5), ValueError, "capacity must be a positive int, got -5"),
+    (lambda K: K.EntropyRing(2**31), ValueError, f"capacity must be at most {2**31 - 1}, got {2**31}"),
+    (lambda K: K.EntropyRing(10**400), ValueError, f"capacity must be at most {2**31 - 1}, got {10**400}"),
     (lambda K: K.EntropyRing(2.0), TypeError, "capacity must be int, got float"),
     (lambda K: K.EntropyRing("3"), TypeError, "capacity must be int, got str"),
     (lambda K: K.EntropyRing(None), TypeError, "capacity must be int, got NoneType"),
@@ -270,3 +281,32 @@ def test_ring_copy_and_pickle_keep_the_exact_state(kernels, how):
 
 
 VALUES_FOR_COPY = [0.5 * i + (-1) ** i * 3.25 for i in range(30)]
+
+
+anything = st.one_of(
+    st.floats(),
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.booleans(),
+    st.text(max_size=3),
+    st.none(),
+    st.complex_numbers(),
+    st.fractions(),
+    st.decimals(allow_nan=False),
+)
+
+
+@HYP
+@given(items=st.lists(anything, max_size=20), capacity=st.one_of(st.integers(-3, 6), anything))
+def test_ring_twins_raise_alike_on_any_input(twins, items, capacity):
+    compiled, pure = twins
+    rc = outcome(lambda: compiled.EntropyRing(capacity))
+    rp = outcome(lambda: pure.EntropyRing(capacity))
+    assert rc[0] == rp[0]
+    if rc[0] == "raise":
+        assert rc == rp
+        return
+    c, p = rc[1], rp[1]
+    for item in items:
+        assert outcome(lambda: c.push(item)) == outcome(lambda: p.push(item))
+        assert c.values() == p.values()
+        assert outcome(lambda: compiled.shannon_entropy(item)) == outcome(lambda: pure.shannon_entropy(item))
