@@ -168,7 +168,8 @@ class WrappedClient:
         return WrappedClient(self._client, ClientConfig(**merged, run_options=run_options))
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+        if name.startswith("_"):
+            # Private names (and our own slots before they are set, e.g. during copy) never forward.
             raise AttributeError(name)
         return getattr(self._client, name)
 
@@ -189,7 +190,8 @@ class WrappedChat:
         self.completions = WrappedCompletions(completions, config) if completions is not None else None
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+        if name.startswith("_"):
+            # Private names (and our own slots before they are set, e.g. during copy) never forward.
             raise AttributeError(name)
         return getattr(self._chat, name)
 
@@ -204,7 +206,8 @@ class WrappedCompletions:
         self._config = config
 
     def __getattr__(self, name: str) -> Any:
-        if name.startswith("__"):
+        if name.startswith("_"):
+            # Private names (and our own slots before they are set, e.g. during copy) never forward.
             raise AttributeError(name)
         return getattr(self._completions, name)
 

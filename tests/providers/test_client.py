@@ -215,3 +215,13 @@ async def test_default_adapter_is_openai() -> None:
     stream = await wrapped.chat.completions.create(model="m", messages=MSGS, stream=True)
     assert await stream.read() == "x"
     assert OpenAIAdapter.name in seen
+
+
+def test_copy_does_not_recurse_through_forwarding() -> None:
+    import copy
+
+    wrapped = wrap_client(fake_client(FakeCompletions()))
+    clone = copy.copy(wrapped)
+    assert clone.unwrapped is wrapped.unwrapped
+    with pytest.raises(AttributeError):
+        _ = wrapped._private_thing
