@@ -58,14 +58,6 @@ class _LineScanner:
         self.issues: list[str] = []
         self.line_no = 0
 
-    def clone(self) -> _LineScanner:
-        other = _LineScanner.__new__(_LineScanner)
-        for name in _LineScanner.__slots__:
-            setattr(other, name, getattr(self, name))
-        other.languages = list(self.languages)
-        other.issues = list(self.issues)
-        return other
-
     def line(self, line: str) -> None:
         self.line_no += 1
         stripped = line.strip()
