@@ -92,7 +92,7 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
             tr.write_line("  ".join("-" * w for w in widths))
 
 
-_ORDER = ["clean", "cut", "stall", "rate_limit", "unavailable", "malformed", "slow_first", "error_event",
+_ORDER = ["clean", "cut", "cut_overlap", "stall", "rate_limit", "unavailable", "malformed", "slow_first", "error_event",
           "no_finish", "length", "tool_cut", "fallback"]
 
 

@@ -14,7 +14,7 @@ import pytest
 
 import l0
 from l0.client import completion_factory
-from l0.testing import FaultServer, numbered_text
+from l0.testing import FaultServer, Scenario, numbered_text
 from l0.types import EventType, Retry, Timeout
 
 pytestmark = pytest.mark.e2e
@@ -27,6 +27,7 @@ MODES = ["restart", "resume"]
 FAULTS: dict[str, str] = {
     "clean": "clean",
     "cut": f"cut:after={CUT}",
+    "cut_overlap": f"cut:after={CUT},overlap=3",
     "stall": f"stall:after={CUT}",
     "rate_limit": "rate_limit:retry_after=0.2",
     "unavailable": "unavailable",
@@ -36,7 +37,7 @@ FAULTS: dict[str, str] = {
     "no_finish": f"no_finish:after={CUT}",
     "length": f"length:after={CUT}",
 }
-MID_STREAM = {"cut", "stall", "malformed", "error_event", "no_finish", "length"}
+MID_STREAM = {"cut", "cut_overlap", "stall", "malformed", "error_event", "no_finish", "length"}
 
 
 def fast_retry() -> Retry:
@@ -112,7 +113,8 @@ async def test_fault_matrix(fault: str, mode: str, sdk: str, server: FaultServer
         waited = server.requests[1].received_at - server.requests[0].received_at
         assert waited >= 0.2
     if mode == "resume" and fault in MID_STREAM:
-        assert server.requests[1].resumed_at == CUT
+        # The server repeats `overlap` words when continuing; l0 must drop exactly those.
+        assert server.requests[1].resumed_at == CUT - Scenario.parse(spec).overlap
     if mode == "restart" and fault != "clean":
         assert server.requests[1].resumed_at is None
 
