@@ -223,3 +223,14 @@ async def test_reasoning_deltas_keep_the_watchdog_alive(sdk: str, server: FaultS
     assert thoughts == [f"thinking step {i}. " for i in range(1, 6)]
     assert stream.state.content == numbered_text(3)
     assert len(server.requests) == 1
+
+
+async def test_resume_carries_across_retries_and_into_the_fallback(sdk: str, server: FaultServer,
+                                                                   litellm_module: Any) -> None:
+    stream = await open_stream(sdk, server, "cut:after=5,times=all", litellm_module, fallbacks=["backup"],
+                               retry=Retry(attempts=1, max_retries=1, base_delay=0.01, max_delay=0.02),
+                               continue_from_last_good_token=True)
+    assert "".join(await tokens_of(stream)) == numbered_text(30)
+    assert stream.state.fallback_index == 1
+    assert [r.resumed_at for r in server.requests] == [None, 5, 10]
+    assert server.requests[-1].model.removeprefix("openai/") == "backup"
