@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import typing
+import weakref
 from collections.abc import Sequence
 from functools import lru_cache
 from typing import Any
@@ -81,13 +82,16 @@ def _adapter(tp: Any) -> TypeAdapter[Any]:
     return TypeAdapter(tp)
 
 
+_PARTIALS: weakref.WeakKeyDictionary[type[BaseModel], type[BaseModel]] = weakref.WeakKeyDictionary()
+
+
 def _partial_model(model: type[BaseModel]) -> type[BaseModel]:
     """A model with every field optional (default None) and the field validators
     of ``model`` but none of its model validators: partial values must never
     reach a validator that expects the whole object."""
-    cached = model.__dict__.get("__l0_partial_model__")
+    cached = _PARTIALS.get(model)
     if cached is not None:
-        return cached  # type: ignore[no-any-return]
+        return cached
     fields: dict[str, Any] = {}
     for name, info in model.model_fields.items():
         optional = typing.Optional[info.annotation]  # type: ignore[name-defined]  # noqa: UP007
@@ -105,10 +109,7 @@ def _partial_model(model: type[BaseModel]) -> type[BaseModel]:
     partial = create_model(  # type: ignore[call-overload]
         f"Partial{model.__name__}", __config__=config, __validators__=validators, **fields
     )
-    try:
-        setattr(model, "__l0_partial_model__", partial)
-    except (AttributeError, TypeError):  # pragma: no cover - frozen/odd classes
-        pass
+    _PARTIALS[model] = partial
     return partial  # type: ignore[no-any-return]
 
 
