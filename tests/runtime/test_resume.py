@@ -198,3 +198,31 @@ async def test_checks_run_on_tokens_released_by_the_dedupe_buffer(rec, scripted)
     assert len(rec.meta("TIMEOUT_RESET")) == 2  # once per attempt
     periodic = [m for m in rec.meta("CHECKPOINT_SAVED") if "checkpointLength" in m]
     assert [m["tokenCount"] for m in periodic] == [2, 4]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    checkpoint=st.text(alphabet="ab c", max_size=12),
+    continuation=st.text(alphabet="ab c", min_size=1, max_size=16),
+    splits=st.lists(st.integers(min_value=1, max_value=15), max_size=5),
+    case_sensitive=st.booleans(),
+)
+def test_overlap_buffer_matches_whole_text_dedupe(checkpoint, continuation, splits, case_sensitive):
+    """Fed in any pieces, the buffer removes exactly what detect_overlap removes from the whole text."""
+    from l0.continuation import detect_overlap
+    from l0.runtime._resume import OverlapBuffer
+
+    options = DeduplicationOptions(case_sensitive=case_sensitive)
+    buf = OverlapBuffer(checkpoint, options)
+    out = []
+    for piece in cut(continuation, splits):
+        if buf.decided:
+            out.append(piece)
+            continue
+        released = buf.feed(Event(type=EventType.TOKEN, text=piece), piece)
+        if released is not None:
+            out.extend(e.text for e in released)
+    if not buf.decided:
+        out.extend(e.text for e in buf.flush())
+    expected = detect_overlap(checkpoint, continuation, options)
+    assert "".join(out) == expected.deduplicated
