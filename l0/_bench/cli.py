@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stream-tokens", type=int, default=2000, help="tokens per concurrent stream")
     p.add_argument("--rate", type=float, default=1000.0, help="tokens/s per paced stream (capacity search)")
     p.add_argument("--no-concurrency", action="store_true", help="with --report: skip the concurrency runs")
+    p.add_argument("--snapshot", nargs="?", const="HEAD", default=None, metavar="REF",
+                   help="measure a clean export of commit REF (default HEAD) built under build/bench/, "
+                        "not the working tree")
     p.add_argument("--ref-venv", type=Path, default=ref.DEFAULT_REF_VENV, help="venv for the reference")
     p.add_argument("--results", type=Path, default=RESULTS_PATH, help="where the run's JSON is written")
     p.add_argument("--from-results", type=Path, default=None,
@@ -84,7 +87,8 @@ def build_parser() -> argparse.ArgumentParser:
 def measure(args: argparse.Namespace, log: ref.Log = ref._stderr_log) -> dict[str, Any]:
     """Run everything the arguments ask for; return the results dict."""
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
-    impls = ref.make_impls(args.compare_reference, backends, args.ref_venv, log=log)
+    source, commit = ref.snapshot(args.snapshot, log=log) if args.snapshot else (None, None)
+    impls = ref.make_impls(args.compare_reference, backends, args.ref_venv, log=log, source=source)
     load_start = ref.machine_info().get("load_average")
     scenarios = list(args.scenarios)
     if "raw" not in scenarios:
@@ -94,7 +98,7 @@ def measure(args: argparse.Namespace, log: ref.Log = ref._stderr_log) -> dict[st
                           large_rounds=args.large_rounds, max_run_seconds=args.max_run_seconds,
                           min_time=args.min_time, max_reps=args.max_reps, clock=args.clock, log=log)
     results["created"] = report.now_utc()
-    results["machine"] = ref.machine_info()
+    results["machine"] = ref.machine_info(commit)
     results["machine"]["load_average_start"] = load_start
     results["impls"] = {i.name: i.info for i in impls}
     if args.report:

@@ -83,10 +83,47 @@ def _clean_env(extra: dict[str, str]) -> dict[str, str]:
     return env
 
 
+def snapshot(ref: str = "HEAD", log: Log = _stderr_log) -> tuple[Path, str]:
+    """Export commit ``ref`` of this repository and build its extensions in place.
+
+    Returns ``(directory, short_commit)``. Measuring a snapshot keeps a long
+    run stable while the working tree changes, and ties the numbers to one
+    commit. Snapshots live under ``build/bench/`` (gitignored) and are reused.
+    """
+    import shutil
+    import tarfile
+
+    commit = subprocess.run(["git", "rev-parse", "--short", ref], cwd=REPO_ROOT, capture_output=True,
+                            text=True, check=True).stdout.strip()
+    dest = REPO_ROOT / "build" / "bench" / f"snapshot-{commit}"
+    if (dest / "l0" / "__init__.py").exists():
+        return dest, commit
+    tmp = dest.with_name(dest.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    log(f"exporting {ref} ({commit}) to {dest} and building its extensions ...")
+    archive = subprocess.run(["git", "archive", "--format=tar", commit], cwd=REPO_ROOT, capture_output=True,
+                             check=True).stdout
+    import io
+
+    with tarfile.open(fileobj=io.BytesIO(archive)) as tar:
+        tar.extractall(tmp, filter="data")
+    subprocess.run([sys.executable, "setup.py", "-q", "build_ext", "--inplace"], cwd=tmp, check=True,
+                   env={**os.environ, "L0_REQUIRE_EXTENSIONS": "1"}, stdout=subprocess.DEVNULL)
+    tmp.rename(dest)
+    return dest, commit
+
+
 def make_impls(compare_reference: bool, backends: Iterable[str] = ("cython", "python"),
-               ref_venv: Path = DEFAULT_REF_VENV, log: Log = _stderr_log) -> list[Impl]:
-    """The implementations to measure, in their default order."""
-    impls = [Impl(f"l0-{b}", sys.executable, {"L0_BACKEND": b}) for b in backends]
+               ref_venv: Path = DEFAULT_REF_VENV, log: Log = _stderr_log,
+               source: Path | None = None) -> list[Impl]:
+    """The implementations to measure, in their default order.
+
+    ``source``: a directory holding the ``l0`` package to measure instead of
+    the one this interpreter imports (see :func:`snapshot`).
+    """
+    extra = {"PYTHONPATH": str(source)} if source is not None else {}
+    impls = [Impl(f"l0-{b}", sys.executable, {"L0_BACKEND": b, **extra}) for b in backends]
     if compare_reference:
         impls.append(Impl("reference", str(ensure_reference_venv(ref_venv, log=log))))
     return impls
@@ -346,7 +383,18 @@ def concurrency(impls: list[Impl], scenarios: list[str], streams: list[int], tok
             "capacity_scenario": capacity_scenario}
 
 
-def machine_info() -> dict[str, Any]:
+def _working_tree_commit() -> str:
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
+                                text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "l0"],
+                               cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return commit + ("+dirty" if dirty else "")
+
+
+def machine_info(commit: str | None = None) -> dict[str, Any]:
     """Machine, interpreter and tool versions for the report header."""
     cpu = platform.processor() or platform.machine()
     try:
@@ -363,16 +411,8 @@ def machine_info() -> dict[str, Any]:
             versions[mod] = __import__(mod).__version__
         except ImportError:
             versions[mod] = None
-    commit = "?"
-    try:
-        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=REPO_ROOT, capture_output=True,
-                                text=True, check=True).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "--", "l0"],
-                               cwd=REPO_ROOT, capture_output=True, text=True).stdout.strip()
-        if dirty:
-            commit += "+dirty"
-    except (OSError, subprocess.CalledProcessError):
-        pass
+    if commit is None:
+        commit = _working_tree_commit()
     try:
         load = [round(x, 2) for x in os.getloadavg()]
     except OSError:
