@@ -205,15 +205,6 @@ def _repetitive(window: str, threshold: int) -> bool:
     words = window.lower().split()
     if len(words) < 5:
         return False
-    # A 5-word phrase seen `threshold` times needs five consecutive words that are each that frequent.
-    frequent = {w for w, c in Counter(words).items() if c >= threshold}
-    run = 0
-    for w in words:
-        run = run + 1 if w in frequent else 0
-        if run >= 5:
-            break
-    else:
-        return False
     phrases = Counter(zip(words, words[1:], words[2:], words[3:], words[4:]))
     return max(phrases.values()) >= threshold
 

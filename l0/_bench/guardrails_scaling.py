@@ -24,9 +24,17 @@ from l0.types import State
 GUARD_EVERY = 15
 DRIFT_EVERY = 25
 
-_WORDS = ("the model streams tokens while guardrails check structure and drift stays bounded in a window "
-          "each check reads only new text so the cost per token remains flat as outputs grow longer "
-          "answer value result system design latency budget retry policy fallback stream").split()
+_COMMON = ("the a of and to in is it that for on with as was be this by are or at from".split())
+
+
+def _vocabulary(size: int = 3000, seed: int = 11) -> list[str]:
+    # Pseudo-words from syllables: a realistic vocabulary size for the window-based detectors.
+    rng = random.Random(seed)
+    syllables = [c + v for c in "bcdfghklmnprstvwz" for v in "aeiou"] + ["ing", "tion", "er", "al", "ly"]
+    return ["".join(rng.choice(syllables) for _ in range(rng.randint(1, 4))) for _ in range(size)]
+
+
+_WORDS = _vocabulary()
 
 
 def prose_tokens(n: int, seed: int = 7) -> list[str]:
@@ -47,7 +55,8 @@ def prose_tokens(n: int, seed: int = 7) -> list[str]:
         elif r < 0.018:
             out.append(" $x_%d$ " % rng.randrange(100))
         else:
-            out.append(" " + rng.choice(_WORDS) + (str(rng.randrange(1000)) if r > 0.97 else ""))
+            word = rng.choice(_COMMON) if r < 0.3 else rng.choice(_WORDS)
+            out.append(" " + word + (str(rng.randrange(1000)) if r > 0.97 else ""))
         since_sentence += 1
     return out[:n]
 

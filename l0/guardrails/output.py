@@ -110,6 +110,16 @@ _SPLIT = re.compile(r"[.!?]+\s+")
 _MAX_RUN = 1024
 
 
+def _same_positions(a: str, b: str) -> int:
+    """Number of positions where *a* and *b* (same length) hold the same character."""
+    if a.isascii() and b.isascii():
+        n = len(a)
+        # XOR of the byte strings: equal characters give zero bytes (counted in C).
+        x = int.from_bytes(a.encode(), "big") ^ int.from_bytes(b.encode(), "big")
+        return x.to_bytes(n, "big").count(0)
+    return sum(map(str.__eq__, a, b))
+
+
 def _is_split_char(c: str) -> bool:
     return c in ".!?" or c.isspace()
 
@@ -228,7 +238,7 @@ class _RepetitionSession(BuiltinSession):
         w = self.window
         if n >= 2 * w:
             both = buf.tail(2 * w)
-            similarity = sum(map(str.__eq__, both[w:], both[:w])) / w
+            similarity = _same_positions(both[w:], both[:w]) / w
             hit = similarity > self.threshold
             if hit and not self.sim_on:
                 state.drift_detected = True

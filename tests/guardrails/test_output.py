@@ -129,3 +129,10 @@ def test_repetition_long_unterminated_output_stays_incremental():
         sess.check(s)
     assert sum(len(p) for p in sess.parts) == len(s.buffer)  # one growing sentence, kept as pieces
     assert len(sess.parts) == 3000
+
+
+@given(st.text(alphabet="ab\x00\u00e9 ", max_size=40), st.text(alphabet="ab\x00\u00e9 ", max_size=40))
+@settings(max_examples=200, deadline=None)
+def test_same_positions_counts_equal_characters(a, b):
+    n = min(len(a), len(b))
+    assert output_mod._same_positions(a[:n], b[:n]) == sum(x == y for x, y in zip(a[:n], b[:n]))
