@@ -220,7 +220,8 @@ class _JsonSession(BuiltinSession):
         self.counts = [0, 0, 0, 0]  # bracket counters of finished documents
         self.streamed: GuardrailViolation | None = None
 
-    def _feed(self, start: int, delta: str) -> None:
+    def _feed(self, start: int, delta: str, fed: bool = False) -> None:
+        """Feed *delta* (content offset *start*); ``fed``: the caller already fed it and it failed."""
         i = 0
         while True:
             js = self.js
@@ -229,7 +230,9 @@ class _JsonSession(BuiltinSession):
             if self.mode is None:
                 found = [k for k in (piece.find('"'), piece.find(":"), piece.find(",")) if k >= 0]
                 evidence = min(found) if found else -1
-            if js.feed(piece):
+            if fed:
+                fed = False
+            elif js.feed(piece):
                 if evidence >= 0:
                     self.mode = True
                 return
@@ -256,7 +259,13 @@ class _JsonSession(BuiltinSession):
 
     def check(self, state: State) -> list[GuardrailViolation]:
         start, delta = self.advance(state)
-        if delta and self.mode is not False and self.js.error is None:
+        if self.mode is True and self.js.error is None:
+            if self.js.feed(delta):
+                if not state.completed:
+                    return []  # the common case: valid JSON so far
+            else:
+                self._feed(start, delta, fed=True)
+        elif delta and self.mode is not False and self.js.error is None:
             if not self.seen:
                 m = _SIGNIFICANT.search(delta)
                 if m is None:
