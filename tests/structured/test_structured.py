@@ -344,3 +344,12 @@ def test_structured_output_alias():
     from l0._structured import structured_output
 
     assert structured_output is structured
+
+
+async def test_reask_error_is_kept_per_source():
+    primary = ReAsk('{"name": 1}')
+    fallback = ReAsk('{"name": 2}', GOOD)
+    r = await structured(User, primary, fallbacks=[fallback], retry=Retry(attempts=2))
+    assert r.data.name == "Ada"
+    assert [c.validation_error is None for c in primary.contexts] == [True, False]
+    assert [c.validation_error is None for c in fallback.contexts] == [True, False]
