@@ -12,6 +12,7 @@ into :class:`TimeoutError`. The timer dies with its attempt (:meth:`close`).
 from __future__ import annotations
 
 import asyncio
+import weakref
 from typing import Any
 
 __all__ = ["TimeoutError", "Watchdog"]
@@ -51,7 +52,8 @@ class Watchdog:
         self._loop = loop
         self._initial = initial
         self._inter = inter
-        self._gen = gen
+        # Weak: a consumer that walks away must not keep the generator (and this timer) alive forever.
+        self._gen = weakref.ref(gen) if gen is not None else None
         self._task = task
         self.fired: str | None = None
         self.elapsed = 0.0
@@ -86,7 +88,10 @@ class Watchdog:
             if horizon is not None:
                 self._handle = loop.call_at(horizon, self._fire)
             return
-        gen = self._gen
+        gen = self._gen() if self._gen is not None else None
+        if gen is None and self._gen is not None:
+            self._closed = True  # the stream was abandoned and collected
+            return
         if self.paused or (gen is not None and gen.ag_await is None):
             when = now + limit
         else:

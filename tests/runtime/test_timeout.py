@@ -182,3 +182,20 @@ async def test_abort_cuts_backoff_short(scripted):
     stream.abort()
     assert await asyncio.wait_for(task, 1.0) == "a"
     assert stream.state.aborted
+
+
+async def test_abandoned_stream_releases_its_timer():
+    import weakref
+
+    stream = await l0.run(paced([0] * 5), timeout=Timeout(initial_token=30, inter_token=30), retry=NO_RETRY)
+    async for _ev in stream:
+        break
+    gen_ref = weakref.ref(stream._iterator)
+    del stream, _ev
+    for _ in range(3):
+        gc.collect()
+        await asyncio.sleep(0.05)
+    assert gen_ref() is None
+    loop = asyncio.get_running_loop()
+    live = [h for h in getattr(loop, "_scheduled", []) if not h.cancelled() and "Watchdog" in repr(h)]
+    assert live == []
