@@ -21,6 +21,7 @@ from ._validate import parse_and_validate
 __all__ = ["StructuredStreamResult", "structured_stream"]
 
 T = TypeVar("T")
+_MAX_REBUILDS = 16
 
 
 @dataclass
@@ -156,6 +157,7 @@ async def structured_stream(
         state = holder.state
         buffer = getattr(state, "buffer", None)
         fed = 0
+        rebuilds = 0
         included: bool | None = None  # does state.buffer already hold the token being yielded?
         try:
             async for event in run:
@@ -169,6 +171,10 @@ async def structured_stream(
                         if size != expected:
                             # the runtime restarted the attempt (content reset, or resumed from a
                             # checkpoint): rebuild the partial state once from the current content
+                            rebuilds += 1
+                            if rebuilds > _MAX_REBUILDS:
+                                # tokens and content disagree for good: follow the tokens only
+                                buffer = None
                             parser = holder._parser = PartialParser(handle, push)
                             parser.feed(buffer.content)
                             fed = size
