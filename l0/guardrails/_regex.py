@@ -263,12 +263,19 @@ class IncrementalScanner:
             self._keep(text, base)
             return []
         limit = total if completed else total - self.margin
+        at = start - base
         if self.triggers:
-            at = start - base
-            if not any(text.find(c, at) >= 0 for c in self.triggers):
+            first = -1
+            for c in self.triggers:
+                k = text.find(c, at)
+                if k >= 0 and (first < 0 or k < first):
+                    first = k
+            if first < 0:
                 self.next = total if completed else max(start, limit + 1)
                 self._keep(text, base)
                 return []
+            # A match holds a trigger, so none starts more than a match width before the first one.
+            at = max(at, first - self.margin)
         out: list[tuple[int, int, str]] = []
         resume = start
         deferred = total + 1
@@ -281,7 +288,7 @@ class IncrementalScanner:
             if len(low) == len(text) and (low.isascii() or not any(c in low for c in _FOLDS)):
                 regex = self.lowered
                 subject = low
-        for m in regex.finditer(subject, start - base):
+        for m in regex.finditer(subject, at):
             ms, me = m.span()
             s = ms + base
             e = me + base

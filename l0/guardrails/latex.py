@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from ._regex import IncrementalScanner, analyze_pattern
-from ._session import BuiltinSession, make_rule
+from ._session import BuiltinSession, buffer_of, make_rule
 from .patterns import _merge
 from .types import GuardrailRule, GuardrailViolation
 
@@ -135,7 +135,14 @@ _ARGS = _scanner_args()
 
 
 class _LatexSession(BuiltinSession):
-    __slots__ = ("begin", "end", "math", "signs", "is_latex", "envs", "counts", "reported")
+    """Environment and math state; text without ``\\`` or ``$`` is not even handed to the scanners.
+
+    While the scanners' carry-overs hold no such character, new text without one
+    cannot change anything: the scanners lag behind and catch up (reading the
+    skipped text once from the buffer) when a ``\\``/``$`` arrives or at completion.
+    """
+
+    __slots__ = ("begin", "end", "math", "signs", "is_latex", "envs", "counts", "reported", "quiet", "lagging")
 
     def reset_state(self) -> None:
         b, e, m, s = _ARGS
@@ -147,10 +154,18 @@ class _LatexSession(BuiltinSession):
         self.envs = _Envs()
         self.counts = [0, 0, 0, 0]  # display, inline, \[, \]
         self.reported: list[GuardrailViolation] = []
+        self.quiet = True
+        self.lagging = False
 
     def check(self, state: State) -> list[GuardrailViolation]:
         _, delta = self.advance(state)
         completed = state.completed
+        if delta and not completed and self.quiet and "\\" not in delta and "$" not in delta:
+            self.lagging = True
+            delta = ""
+        elif self.lagging:
+            delta = buffer_of(state).since(self.begin.end)
+            self.lagging = False
         if delta or completed:
             if not self.is_latex and self.signs.feed(delta, completed):
                 self.is_latex = True
@@ -175,6 +190,8 @@ class _LatexSession(BuiltinSession):
                     counts[2] += 1
                 else:
                     counts[3] += 1
+            self.quiet = not any("\\" in sc.carry or "$" in sc.carry
+                                 for sc in (self.begin, self.end, self.math, self.signs))
         if not self.is_latex:
             return []
         issues = self.envs.issues

@@ -86,7 +86,7 @@ class _StallSession(BuiltinSession):
         super().__init__(rule)
 
     def check(self, state: State) -> list[GuardrailViolation]:
-        last = state.last_token_at
+        last = getattr(state, "last_token_at", None)
         if last is None:
             return []
         gap = time.time() - last
