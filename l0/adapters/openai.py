@@ -57,8 +57,8 @@ class OpenAIAdapterOptions:
 
     def __post_init__(self) -> None:
         ci = self.choice_index
-        if isinstance(ci, bool) or not (isinstance(ci, int) or ci == "all"):
-            raise ValueError(f"choice_index must be an int or 'all', got {ci!r}")
+        if isinstance(ci, bool) or not ((isinstance(ci, int) and ci >= 0) or ci == "all"):
+            raise ValueError(f"choice_index must be an int >= 0 or 'all', got {ci!r}")
 
 
 _DEFAULT_OPTIONS = OpenAIAdapterOptions()
@@ -179,25 +179,21 @@ class OpenAIAdapter:
         all_choices = choice_index == "all"
         finish_reason: str | None = None
         chunks = 0
+        first = True
         async for raw in stream:
             chunks += 1
-            chunk = _DictChunk(raw) if type(raw) is dict else raw
-            if info.model is None:
+            chunk = raw if type(raw) is not dict else _DictChunk(raw)
+            if first:
+                first = False
                 _first_chunk(info, chunk)
             choices = chunk.choices
             if choices:
-                if all_choices:
-                    picked = choices
-                elif choice_index < len(choices):
-                    picked = (choices[choice_index],)
-                else:
-                    picked = ()
-                for choice in picked:
+                for choice in choices if all_choices else choices[choice_index : choice_index + 1]:
                     delta = choice.delta
                     if delta is not None:
                         text = delta.content
                         if text:
-                            ev = Event(_TOKEN, text=text)
+                            ev = Event(_TOKEN, text)  # positional: ~2x cheaper than keywords
                             yield AdaptedEvent(ev, raw) if adapted else ev
                         elif want_reasoning:
                             thought = getattr(delta, "reasoning_content", None) or getattr(delta, "reasoning", None)
