@@ -86,9 +86,37 @@ class Attempt:
         return due
 
 
+class _AttrSetter:
+    """Stands in for ``state.__dict__`` when the state's attributes are not plain dict entries."""
+
+    __slots__ = ("_obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self._obj = obj
+
+    def __setitem__(self, name: str, value: Any) -> None:
+        setattr(self._obj, name, value)
+
+
+def _attr_store(state: Any) -> Any:
+    """The mapping the hot loop writes ``token_count`` into.
+
+    ``State`` keeps its fields in a materialized ``__dict__`` (its ``content``
+    setter writes there), where a dict store costs half an attribute store.
+    Used only when that is exactly what ``setattr`` would do.
+    """
+    cls = type(state)
+    attrs = getattr(state, "__dict__", None)
+    if (attrs is not None and cls.__setattr__ is object.__setattr__ and "token_count" in attrs
+            and not hasattr(getattr(cls, "token_count", None), "__set__")):
+        return attrs
+    return _AttrSetter(state)
+
+
 async def drive(run: Runner) -> AsyncIterator[Event]:
     """Yield the events of a run: attempts, retries and fallbacks, with the hot loop inline."""
     state = run.state
+    fields = _attr_store(state)
     append = state.buffer.append
     TOKEN = EventType.TOKEN
     EventT = Event
@@ -161,7 +189,7 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                             if text:
                                 append(text)
                                 n += 1
-                                state.token_count = n
+                                fields["token_count"] = n
                                 if n == next_due:
                                     next_due = await run.due(att, ev, text)
                                 elif tokcb is not None:
@@ -190,7 +218,7 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                             if text:
                                 append(text)
                                 n += 1
-                                state.token_count = n
+                                fields["token_count"] = n
                                 if n == next_due:
                                     next_due = await run.due(att, ev, text)
                                 elif tokcb is not None:

@@ -190,3 +190,32 @@ async def test_progress_and_data_recorded():
     await stream.read()
     assert stream.state.last_progress.percent == 10
     assert stream.state.data_outputs == [payload]
+
+
+def test_token_count_store_falls_back_to_setattr():
+    """The hot loop's dict store is used only when it is exactly what setattr does."""
+    from l0.runtime._engine import _attr_store
+    from l0.types import State
+
+    state = State()
+    store = _attr_store(state)
+    store["token_count"] = 7
+    assert state.token_count == 7
+
+    class Guarded:
+        __slots__ = ("token_count",)
+
+    obj = Guarded()
+    store = _attr_store(obj)
+    store["token_count"] = 3
+    assert obj.token_count == 3
+
+    class WithProperty:
+        def __init__(self):
+            self._n = 0
+
+        token_count = property(lambda self: self._n, lambda self, v: setattr(self, "_n", v * 10))
+
+    obj = WithProperty()
+    _attr_store(obj)["token_count"] = 2
+    assert obj.token_count == 20
