@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError, create_model
 
@@ -15,6 +15,11 @@ from ._schema import SchemaHandle, json_invalid_error, make_handle
 from ._sources import make_source
 from ._types import AutoCorrectInfo, StructuredResult, StructuredState, StructuredTelemetry, TruncatedOutputError
 from ._validate import _call_quietly, parse_and_validate
+
+if TYPE_CHECKING:  # pragma: no cover
+    from l0.adapters import Adapter
+    from l0.events import ObservabilityEvent
+    from l0.types import AwaitableStreamSource, Retry, Timeout
 
 __all__ = ["structured", "structured_object", "structured_array", "start_run", "is_truncated"]
 
@@ -176,20 +181,20 @@ async def _run_structured(
 
 async def structured(
     schema: Any,
-    stream: Any,
+    stream: AwaitableStreamSource,
     *,
-    fallbacks: list[Any] | None = None,
+    fallbacks: list[AwaitableStreamSource] | None = None,
     auto_correct: bool = True,
     strict_mode: bool = False,
-    retry: Any = None,
-    timeout: Any = None,
+    retry: Retry | None = None,
+    timeout: Timeout | None = None,
     detect_zero_tokens: bool = False,
     monitoring: bool = False,
     on_validation_error: Callable[[ValidationError, int], None] | None = None,
     on_auto_correct: Callable[[AutoCorrectInfo], None] | None = None,
     on_retry: Callable[[int, str], None] | None = None,
-    on_event: Any = None,
-    adapter: Any = None,
+    on_event: Callable[[ObservabilityEvent], Any] | None = None,
+    adapter: Adapter | str | None = None,
 ) -> StructuredResult[Any]:
     """Run ``stream`` and validate its output against ``schema``.
 
@@ -231,27 +236,48 @@ def _object_model(shape: dict[str, Any]) -> Any:
     return create_model("DynamicObject", **fields)  # type: ignore[call-overload]
 
 
-async def structured_object(shape: dict[str, Any], stream: Any, **kwargs: Any) -> StructuredResult[Any]:
-    """:func:`structured` with a model built from ``shape`` (``{"name": str, "age": (int, 0)}``)."""
-    return await structured(_object_model(shape), stream, **kwargs)
-
-
-async def structured_array(
-    item_schema: Any,
-    stream: Any,
+async def structured_object(
+    shape: dict[str, Any],
+    stream: AwaitableStreamSource,
     *,
-    fallbacks: list[Any] | None = None,
+    fallbacks: list[AwaitableStreamSource] | None = None,
     auto_correct: bool = True,
     strict_mode: bool = False,
-    retry: Any = None,
-    timeout: Any = None,
+    retry: Retry | None = None,
+    timeout: Timeout | None = None,
     detect_zero_tokens: bool = False,
     monitoring: bool = False,
     on_validation_error: Callable[[ValidationError, int], None] | None = None,
     on_auto_correct: Callable[[AutoCorrectInfo], None] | None = None,
     on_retry: Callable[[int, str], None] | None = None,
-    on_event: Any = None,
-    adapter: Any = None,
+    on_event: Callable[[ObservabilityEvent], Any] | None = None,
+    adapter: Adapter | str | None = None,
+) -> StructuredResult[Any]:
+    """:func:`structured` with a model built from ``shape`` (``{"name": str, "age": (int, 0)}``)."""
+    return await structured(
+        _object_model(shape), stream, fallbacks=fallbacks, auto_correct=auto_correct, strict_mode=strict_mode,
+        retry=retry, timeout=timeout, detect_zero_tokens=detect_zero_tokens, monitoring=monitoring,
+        on_validation_error=on_validation_error, on_auto_correct=on_auto_correct, on_retry=on_retry,
+        on_event=on_event, adapter=adapter,
+    )
+
+
+async def structured_array(
+    item_schema: Any,
+    stream: AwaitableStreamSource,
+    *,
+    fallbacks: list[AwaitableStreamSource] | None = None,
+    auto_correct: bool = True,
+    strict_mode: bool = False,
+    retry: Retry | None = None,
+    timeout: Timeout | None = None,
+    detect_zero_tokens: bool = False,
+    monitoring: bool = False,
+    on_validation_error: Callable[[ValidationError, int], None] | None = None,
+    on_auto_correct: Callable[[AutoCorrectInfo], None] | None = None,
+    on_retry: Callable[[int, str], None] | None = None,
+    on_event: Callable[[ObservabilityEvent], Any] | None = None,
+    adapter: Adapter | str | None = None,
 ) -> StructuredResult[list[Any]]:
     """Run ``stream`` and validate a JSON array whose items match ``item_schema``.
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import collections
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from pydantic import ValidationError
 
@@ -17,6 +17,11 @@ from ._schema import SchemaHandle, make_handle
 from ._sources import make_source
 from ._types import AutoCorrectInfo, StructuredResult
 from ._validate import parse_and_validate
+
+if TYPE_CHECKING:  # pragma: no cover
+    from l0.adapters import Adapter
+    from l0.events import ObservabilityEvent
+    from l0.types import AwaitableStreamSource, Event, Timeout
 
 __all__ = ["StructuredStreamResult", "structured_stream"]
 
@@ -116,16 +121,16 @@ class StructuredStreamResult(Generic[T]):
 
 async def structured_stream(
     schema: Any,
-    stream: Any,
+    stream: AwaitableStreamSource,
     *,
     auto_correct: bool = True,
     strict_mode: bool = False,
-    timeout: Any = None,
+    timeout: Timeout | None = None,
     on_auto_correct: Callable[[AutoCorrectInfo], None] | None = None,
-    on_event: Any = None,
-    adapter: Any = None,
+    on_event: Callable[[ObservabilityEvent], Any] | None = None,
+    adapter: Adapter | str | None = None,
     on_partial: Callable[[Any], None] | None = None,
-) -> tuple[AsyncIterator[Any], StructuredStreamResult[Any]]:
+) -> tuple[AsyncIterator[Event], StructuredStreamResult[Any]]:
     """Start ``stream``; return ``(events, result)``.
 
     Iterate ``events`` for the runtime's events. While tokens arrive, each
