@@ -164,7 +164,9 @@ class WrappedClient:
             if value is not None:
                 merged[name] = value
         run_options = merged.pop("run_options")
-        run_options.update({k: v for k, v in changes.items() if k in unknown and v is not None})
+        extra = {k: v for k, v in changes.items() if k in unknown and v is not None}
+        _check_run_options(extra)
+        run_options.update(extra)
         return WrappedClient(self._client, ClientConfig(**merged, run_options=run_options))
 
     def __getattr__(self, name: str) -> Any:
@@ -312,6 +314,16 @@ def continuation_messages(messages: list[Any], checkpoint: str, prompt: str | No
     ]
 
 
+def _check_run_options(run_options: Mapping[str, Any]) -> None:
+    """Reject misspelt options at wrap time rather than at the first streaming call."""
+    if not run_options:
+        return
+    params = inspect.signature(importlib.import_module("l0._entry").run).parameters
+    for name in run_options:
+        if name not in params or name == "stream" or name in _FIELDS:
+            raise TypeError(f"wrap_client() got an unexpected keyword argument {name!r}")
+
+
 def wrap_client(
     client: Any,
     *,
@@ -340,6 +352,7 @@ def wrap_client(
         raise TypeError(
             f"client must have chat.completions.create (an OpenAI-compatible client), got {type(client).__name__}"
         )
+    _check_run_options(run_options)
     config = ClientConfig(
         fallbacks=fallbacks,
         guardrails=guardrails,

@@ -99,6 +99,15 @@ def test_wrap_client_rejects_non_clients() -> None:
         wrap_client(object())
 
 
+def test_misspelt_options_fail_at_wrap_time() -> None:
+    with pytest.raises(TypeError, match="gaurdrails"):
+        wrap_client(fake_client(FakeCompletions()), gaurdrails=[])
+    with pytest.raises(TypeError, match="stream"):
+        wrap_client(fake_client(FakeCompletions()), stream=True)
+    with pytest.raises(TypeError, match="nope"):
+        wrap_client(fake_client(FakeCompletions())).with_options(nope=1)
+
+
 def test_config_validation() -> None:
     with pytest.raises(TypeError, match="fallbacks must be a list"):
         ClientConfig(fallbacks="gpt-4o")  # type: ignore[arg-type]
