@@ -274,8 +274,9 @@ class IncrementalScanner:
                 self.next = total if completed else max(start, limit + 1)
                 self._keep(text, base)
                 return []
-            # A match holds a trigger, so none starts more than a match width before the first one.
-            at = max(at, first - self.margin)
+            if not self.unbounded:
+                # A match holds a trigger, so none starts more than a match width before the first one.
+                at = max(at, first - self.margin)
         out: list[tuple[int, int, str]] = []
         resume = start
         deferred = total + 1
