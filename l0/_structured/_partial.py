@@ -8,7 +8,8 @@ can tell (outside strings, by depth) where a value ends:
   complete at the ``,`` after it, at the close of its own container, or at
   the close of the top-level container;
 * depth 2 - for a member whose schema type is a list, each item of that list
-  is complete likewise, so long arrays fill in item by item.
+  is complete likewise, so long arrays fill in item by item; for a member
+  whose type is a model (or a nested JSON Schema object), each of its fields.
 
 Only the text of a completed value is parsed (once) and validated (once) on
 its own: field constraints and field validators see complete values only;
@@ -66,7 +67,7 @@ class PartialParser:
 
     __slots__ = (
         "_handle", "_shape", "_opener", "_st", "_phase", "_pieces", "_ends", "_end",
-        "_seg1", "_done1", "_seg2", "_done2", "_arr_key", "_arr_items", "_arr_check", "_arr_errors",
+        "_seg1", "_done1", "_seg2", "_done2", "_arr_key", "_arr_items", "_arr_check", "_arr_errors", "_sub",
         "_on_snapshot", "snapshot", "updates", "errors",
     )
 
@@ -87,6 +88,7 @@ class PartialParser:
         self._arr_items: list[Any] | None = None
         self._arr_check: Callable[[Any], Any] | None = None
         self._arr_errors = 0
+        self._sub: SchemaHandle | None = None  # the handle of a nested object being streamed
         self._on_snapshot = on_snapshot
         self.snapshot: Any = None
         self.updates = 0
@@ -143,8 +145,8 @@ class PartialParser:
             elif c == "{" or c == "[":
                 if d == 1:
                     self._seg1 = off
-                elif d == 2 and c == "[" and self._shape == "object":
-                    self._start_member_array(off)
+                elif d == 2 and self._shape == "object":
+                    self._start_member(off, c)
             elif d == 0:
                 self._end_segment1(off - 1)
                 self._phase = _DONE
@@ -236,7 +238,9 @@ class PartialParser:
             return
         self._emit()
 
-    def _start_member_array(self, off: int) -> None:
+    def _start_member(self, off: int, opener: str) -> None:
+        """A top-level member's value opens a container: stream its items (a list
+        field) or its members (a nested model / object) when the schema says how."""
         head = self._slice(self._seg1, off - 1).strip()
         self._arr_key = None
         if not head.endswith(":"):
@@ -247,12 +251,25 @@ class PartialParser:
             return
         if not isinstance(key, str):
             return
-        check = self._handle.member_item_validator(key)
-        if check is None:
-            return
+        h = self._handle
+        if opener == "[":
+            check = h.member_item_validator(key)
+            if check is None:
+                return
+            self._sub = None
+            self._arr_items = []
+            self._arr_check = check
+        else:
+            sub = h.member_object_handle(key)
+            if sub is None:
+                return
+            try:
+                self._arr_items = sub.new_snapshot()
+            except Exception as exc:
+                self.errors.append(exc)
+                return
+            self._sub = sub
         self._arr_key = key
-        self._arr_items = []
-        self._arr_check = check
         self._arr_errors = len(self.errors)
         self._seg2 = off
         self._done2 = False
@@ -263,6 +280,7 @@ class PartialParser:
         key = self._arr_key
         return (
             key is not None
+            and self._sub is None
             and len(self.errors) == self._arr_errors
             and bool(self._arr_items)
             and self._handle.items_are_final(key)
@@ -274,6 +292,9 @@ class PartialParser:
             return
         text = self._slice(self._seg2, end).strip()
         if not text:
+            return
+        if self._sub is not None:
+            self._end_nested_member(text)
             return
         try:
             item = self._arr_check(_loads(text))  # type: ignore[misc]
@@ -287,3 +308,19 @@ class PartialParser:
             # the snapshot holds the live list from now on: later items cost O(1)
             self.snapshot = self._handle.set_member_items(self.snapshot, self._arr_key, items)
         self._emit()
+
+    def _end_nested_member(self, text: str) -> None:
+        sub = self._sub
+        assert sub is not None and self._arr_key is not None
+        changed = False
+        try:
+            for key, value in _loads("{" + text + "}").items():
+                snap = sub.add_member(self._arr_items, key, value)
+                if snap is not None:
+                    self._arr_items = snap
+                    changed = True
+        except Exception as exc:
+            self.errors.append(exc)
+        if changed:
+            self.snapshot = self._handle.set_member_items(self.snapshot, self._arr_key, self._arr_items)
+            self._emit()

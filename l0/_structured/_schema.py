@@ -149,6 +149,10 @@ class SchemaHandle:
         items validated while streaming are its final value)."""
         return False
 
+    def member_object_handle(self, key: str) -> SchemaHandle | None:
+        """The handle of member ``key`` when it is a nested object whose fields can stream."""
+        return None
+
     def validate_item(self, value: Any) -> Any:
         """Validate one complete item of an array schema."""
         raise NotImplementedError
@@ -172,6 +176,7 @@ class ModelHandle(SchemaHandle):
         self._keys: set[str] | None = None
         self._fields_by_key: dict[str, tuple[str, FieldInfo] | None] = {}
         self._final_items: dict[str, bool] = {}
+        self._nested: dict[str, SchemaHandle | None] = {}
 
     def _known_keys(self) -> set[str]:
         if self._keys is None:
@@ -248,6 +253,19 @@ class ModelHandle(SchemaHandle):
         if items is None:
             copy.__pydantic_fields_set__.discard(found[0])
         return copy
+
+    def member_object_handle(self, key: str) -> SchemaHandle | None:
+        if key in self._nested:
+            return self._nested[key]
+        found = self._field_for(key)
+        handle: SchemaHandle | None = None
+        if found is not None:
+            tp = _strip_optional(found[1].annotation)
+            if isinstance(tp, type) and issubclass(tp, BaseModel):
+                handle = ModelHandle(tp)
+        if len(self._nested) < 1024:
+            self._nested[key] = handle
+        return handle
 
     def items_are_final(self, key: str) -> bool:
         cached = self._final_items.get(key)
@@ -404,6 +422,12 @@ class JsonSchemaHandle(SchemaHandle):
     def items_are_final(self, key: str) -> bool:
         sub = self._member_schema(key)
         return isinstance(sub, dict) and set(sub) <= {"type", "items", "title", "description"}
+
+    def member_object_handle(self, key: str) -> SchemaHandle | None:
+        sub = self._member_schema(key)
+        if isinstance(sub, dict) and (sub.get("type") == "object" or "properties" in sub):
+            return JsonSchemaHandle(self._wrap(sub))
+        return None
 
     def validate_item(self, value: Any) -> Any:
         items = self._wrap(self._resolve(self.schema.get("items", True)))

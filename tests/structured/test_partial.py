@@ -50,15 +50,18 @@ def test_model_snapshots_grow_field_by_field(twin, seed):
     final = Product.model_validate_json(doc).model_dump(exclude_unset=True)
     assert snaps[-1] == final
     # fields appear in document order, and a field once present never changes value,
-    # except list fields which grow item by item before their final value
+    # except list fields and nested models, which grow item by item / field by field
     order = list(PRODUCT)
     for before, after in zip(snaps, snaps[1:]):
         assert set(before) <= set(after)
         for key, value in before.items():
             if isinstance(value, list):
                 assert after[key][: len(value)] == value
+            elif isinstance(value, dict):
+                assert {k: after[key][k] for k in value} == value
             else:
                 assert after[key] == value
+    assert {"w": 1.25} in [s.get("dims") for s in snaps]
     firsts = [next(k for k in s if k not in prev) for prev, s in zip([{}] + snaps, snaps) if set(s) - set(prev)]
     assert firsts == [k for k in order if k in firsts]
 
@@ -335,3 +338,41 @@ def test_list_field_validator_sees_the_complete_list(twin):
     assert snaps[-2] == {"plain": [1, 2], "checked": [3, 4, 5], "bounded": [6, 7, 8]}
     assert snaps[-1] == {"plain": [1, 2], "checked": [3, 4, 5]}
     assert len(p.errors) == 1
+
+
+def test_nested_model_fields_stream(twin):
+    seen: list[str] = []
+
+    class Address(BaseModel):
+        city: str
+        zip: str = Field(pattern=r"^[0-9]+$")
+
+        @model_validator(mode="after")
+        def whole(self) -> Address:
+            seen.append(self.city)
+            return self
+
+    class Person(BaseModel):
+        name: str
+        address: Optional[Address] = None
+        note: str = ""
+
+    doc = '{"name": "Ada", "address": {"city": "London", "zip": "x1", "extra": {"a": [1]}}, "note": "n"}'
+    p, snaps = _run(Person, list(doc))
+    assert snaps[:2] == [{"name": "Ada"}, {"name": "Ada", "address": {"city": "London"}}]
+    # the invalid zip is never shown; the complete address fails validation and is removed
+    assert snaps[-2] == {"name": "Ada"}
+    assert snaps[-1] == {"name": "Ada", "note": "n"}
+    assert seen == []  # the nested model validator never saw a partial address
+    assert len(p.errors) == 2
+
+    p, snaps = _run(Person, list(doc.replace("x1", "12")))
+    assert snaps[-1] == {"name": "Ada", "address": {"city": "London", "zip": "12"}, "note": "n"}
+    assert seen == ["London"] and isinstance(p.snapshot.address, Address)
+
+
+def test_nested_json_schema_object_streams(twin):
+    schema = {"type": "object", "properties": {"cfg": {"type": "object", "properties": {
+        "a": {"type": "integer"}, "b": {"type": "string"}}}}}
+    _, snaps = _run(schema, list('{"cfg": {"a": 1, "b": "x"}}'))
+    assert snaps == [{"cfg": {"a": 1}}, {"cfg": {"a": 1, "b": "x"}}, {"cfg": {"a": 1, "b": "x"}}]
