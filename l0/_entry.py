@@ -44,6 +44,7 @@ async def run(
     on_token: Callable[..., Any] | None = None,
     truncation: str = "retry",
     keep_raw_chunks: bool | int = False,
+    token_events: bool = False,
 ) -> Stream[Any]:
     """Run a stream with retries, fallbacks, timeouts, guardrails and resume.
 

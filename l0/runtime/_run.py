@@ -241,6 +241,7 @@ def validate(stream: Any, options: dict[str, Any], *, single_use: bool = False) 
         "callbacks": callbacks,
         "truncation": truncation,
         "keep_raw_chunks": options.get("keep_raw_chunks", False),
+        "token_events": bool(options.get("token_events", False)),
     }
 
 
@@ -292,6 +293,7 @@ async def _internal_run(
     on_token: Callable[..., Any] | None = None,
     truncation: str = "retry",
     keep_raw_chunks: bool | int = False,
+    token_events: bool = False,
 ) -> Stream[Any]:
     """Validate everything, emit SESSION_START and return the :class:`Stream` (lazy: nothing runs yet)."""
     options = dict(locals())

@@ -56,6 +56,7 @@ class Runner:
         self.cbs: dict[str, Any] = cfg["callbacks"]
         self.truncation: str = cfg["truncation"]
         self.raw_chunks: Any = cfg["raw_chunks"]
+        self.token_events: bool = cfg["token_events"] and self.bus.enabled
         self.token_callback = self._make_token_callback()
         self.errors: list[BaseException] = []
         self.gen: Any = None
@@ -112,11 +113,15 @@ class Runner:
     def _make_token_callback(self) -> Any:
         on_event = self.cbs.get("on_event")
         on_token = self.cbs.get("on_token")
-        if on_event is None and on_token is None:
+        if on_event is None and on_token is None and not self.token_events:
             return None
         report = self.callback_failed
+        emit = self.emit if self.token_events else None
+        state = self.state
 
         def token_callback(ev: Event, text: str) -> Any:
+            if emit is not None:
+                emit(O.TOKEN, index=state.token_count - 1, text=text)
             first = call_safely(report, "on_event", on_event, (ev,)) if on_event is not None else None
             second = call_safely(report, "on_token", on_token, (text,)) if on_token is not None else None
             if first is None:

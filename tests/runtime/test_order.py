@@ -341,3 +341,15 @@ async def test_g_resume_from_checkpoint(rec, scripted, fast_retry):
     assert state.continuation_used and state.deduplication_applied and state.resumed
     assert state.overlap_removed == " test"
     assert state.resume_point == checkpoint
+
+
+async def test_token_observability_events_are_opt_in(rec, scripted):
+    stream = await l0.run(scripted(["a", "b"]), **rec.kwargs())
+    await rec.consume(stream)
+    assert rec.meta("TOKEN") == []
+    rec.log.clear()
+    stream = await l0.run(scripted(["a", "b"]), token_events=True, **rec.kwargs())
+    await rec.consume(stream)
+    assert rec.meta("TOKEN") == [{"index": 0, "text": "a"}, {"index": 1, "text": "b"}]
+    names = rec.names()
+    assert names.index("O:TOKEN") < names.index("C:on_stream_event") < names.index("Y:token")
