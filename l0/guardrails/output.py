@@ -125,15 +125,16 @@ def _is_split_char(c: str) -> bool:
 
 
 class _RepetitionSession(BuiltinSession):
-    """Sentence counts kept incrementally; only the unfinished sentence is carried.
+    """Sentence counts kept incrementally; only the unfinished sentence is tracked.
 
-    ``parts`` hold the unfinished sentence minus its trailing run of ``.!?`` and
-    whitespace (``run``), which is rescanned with the next delta because a
-    separator can straddle the check boundary.
+    The unfinished sentence is ``p_len`` characters from content offset
+    ``p_start`` (read back from the buffer only when needed), followed by its
+    trailing run of ``.!?`` and whitespace (``run``), which is rescanned with the
+    next delta because a separator can straddle the check boundary.
     """
 
     __slots__ = ("window", "threshold", "sentence_check", "repeat", "sentences", "nsent", "first",
-                 "cand_max", "parts", "p_len", "p_lead", "p_trail", "run", "sim_on", "last_sentence")
+                 "cand_max", "p_start", "p_len", "p_lead", "p_trail", "run", "sim_on", "last_sentence")
 
     def __init__(self, rule: GuardrailRule, window: int, threshold: float, sentence_check: bool,
                  repeat: int) -> None:
@@ -148,7 +149,7 @@ class _RepetitionSession(BuiltinSession):
         self.nsent = 0
         self.first: tuple[int, str] | None = None  # earliest qualifying complete sentence
         self.cand_max = -1  # longest sentence that one more repeat would make qualify
-        self.parts: list[str] = []
+        self.p_start = 0
         self.p_len = 0
         self.p_lead = 0
         self.p_trail = 0
@@ -171,7 +172,7 @@ class _RepetitionSession(BuiltinSession):
             if e[1] >= self.repeat and (self.first is None or e[0] < self.first[0]):
                 self.first = (e[0], s)
 
-    def _absorb(self, text: str) -> None:
+    def _absorb(self, text: str, off: int) -> None:
         i = len(text)
         while i and _is_split_char(text[i - 1]):
             i -= 1
@@ -195,24 +196,28 @@ class _RepetitionSession(BuiltinSession):
                 if self.p_lead == self.p_len:
                     self.p_lead += len(body) - len(body.lstrip())
                 self.p_trail = len(body) - len(stripped_right)
-            self.parts.append(body)
+            if not self.p_len:
+                self.p_start = off
             self.p_len += len(body)
         self.run = run
 
-    def _feed(self, delta: str) -> None:
+    def _body(self, buf: object) -> str:
+        return buf.slice(self.p_start, self.p_start + self.p_len) if self.p_len else ""  # type: ignore[attr-defined]
+
+    def _feed(self, start: int, delta: str, buf: object) -> None:
         region = self.run + delta
+        off = start - len(self.run)
         n = len(region)
         seps = [m for m in _SPLIT.finditer(region) if m.end() < n]
         if not seps:
-            self._absorb(region)
+            self._absorb(region, off)
             return
-        self.parts.append(region[: seps[0].start()])
-        self._add("".join(self.parts))
+        self._add(self._body(buf) + region[: seps[0].start()])
         for a, b in zip(seps, seps[1:]):
             self._add(region[a.end(): b.start()])
-        self.parts = []
         self.p_len = self.p_lead = self.p_trail = 0
-        self._absorb(region[seps[-1].end():])
+        e = seps[-1].end()
+        self._absorb(region[e:], off + e)
 
     def _tail(self) -> str:
         # The run is '.!?'-characters optionally followed by whitespace (then a separator).
@@ -228,12 +233,11 @@ class _RepetitionSession(BuiltinSession):
         return self.p_len - self.p_lead - self.p_trail
 
     def check(self, state: State) -> list[GuardrailViolation]:
-        _, delta = self.advance(state)
-        if delta and self.sentence_check:
-            self._feed(delta)
-        out: list[GuardrailViolation] = []
-        completed = state.completed
+        start, delta = self.advance(state)
         buf = buffer_of(state)
+        if delta and self.sentence_check:
+            self._feed(start, delta, buf)
+        out: list[GuardrailViolation] = []
         n = len(buf)
         w = self.window
         if n >= 2 * w:
@@ -248,7 +252,7 @@ class _RepetitionSession(BuiltinSession):
                 ))
             self.sim_on = hit
         if self.sentence_check and n > 50:
-            found = self._repeated_sentence()
+            found = self._repeated_sentence(buf)
             if found is not None:
                 state.drift_detected = True
                 sentence, count = found
@@ -258,14 +262,14 @@ class _RepetitionSession(BuiltinSession):
                                               context={"sentence": sentence[:50] + "...", "count": count}))
         return out
 
-    def _repeated_sentence(self) -> tuple[str, int] | None:
+    def _repeated_sentence(self, buf: object) -> tuple[str, int] | None:
         length = self._unfinished_length()
         if self.nsent + (1 if length else 0) < self.repeat:
             return None
         best = self.first
         count = self.sentences[best[1]][1] if best else 0
         if length > 20 and (length <= self.cand_max or (self.repeat <= 1 and best is None)):
-            text = ("".join(self.parts) + self._tail()).strip()
+            text = (self._body(buf) + self._tail()).strip()
             e = self.sentences.get(text)
             if e is not None:
                 if e[1] + 1 >= self.repeat and (best is None or e[0] <= best[0]):
