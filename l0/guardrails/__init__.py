@@ -25,6 +25,7 @@ from .engine import (
     check_guardrails_full,
     create_guardrail_engine,
     evaluate_violations,
+    logger,
     run_async_guardrail_check,
     run_guardrail_check_async,
 )
