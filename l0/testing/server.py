@@ -24,7 +24,7 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any
 
 from l0.testing.scenario import (
     Plan,
@@ -446,9 +446,9 @@ def _error(
     return web.json_response(body, status=status, headers=headers)
 
 
-def serve_forever(host: str = "127.0.0.1", port: int = 0, answer: Sequence[str] | None = None) -> None:
+def serve_forever(host: str = "127.0.0.1", port: int = 0, answer: str | None = None) -> None:
     """Run a server in the foreground until interrupted (the ``python -m l0.testing`` CLI)."""
-    server = FaultServer(host=host, port=port, answer=" ".join(answer) if answer else None)
+    server = FaultServer(host=host, port=port, answer=answer)
     with server:
         print(f"l0 fault server listening on {server.base_url}", flush=True)
         try:
