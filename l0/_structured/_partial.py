@@ -68,6 +68,7 @@ class PartialParser:
     __slots__ = (
         "_handle", "_shape", "_opener", "_st", "_phase", "_pieces", "_ends", "_end",
         "_seg1", "_done1", "_seg2", "_done2", "_arr_key", "_arr_items", "_arr_check", "_arr_errors", "_sub",
+        "_items_final",
         "_on_snapshot", "snapshot", "updates", "errors",
     )
 
@@ -89,6 +90,7 @@ class PartialParser:
         self._arr_check: Callable[[Any], Any] | None = None
         self._arr_errors = 0
         self._sub: SchemaHandle | None = None  # the handle of a nested object being streamed
+        self._items_final = False  # the streamed list member needs no whole-list validation
         self._on_snapshot = on_snapshot
         self.snapshot: Any = None
         self.updates = 0
@@ -155,12 +157,8 @@ class PartialParser:
             elif d == 1:
                 if self._arr_key is not None:
                     self._end_item(off - 1)
-                    if self._items_are_final():
-                        # every item validated and nothing more to check on the list
-                        self._arr_key = None
-                        self._drop_before(off)
-                        self._done1 = True
-                        self._emit()
+                    if self._items_final:
+                        self._finish_streamed_list(off)
                         continue
                     streamed, self._arr_key = self._arr_key, None
                 else:
@@ -252,6 +250,7 @@ class PartialParser:
         if not isinstance(key, str):
             return
         h = self._handle
+        self._items_final = False
         if opener == "[":
             check = h.member_item_validator(key)
             if check is None:
@@ -259,6 +258,7 @@ class PartialParser:
             self._sub = None
             self._arr_items = []
             self._arr_check = check
+            self._items_final = h.items_are_final(key)
         else:
             sub = h.member_object_handle(key)
             if sub is None:
@@ -274,17 +274,20 @@ class PartialParser:
         self._seg2 = off
         self._done2 = False
 
-    def _items_are_final(self) -> bool:
-        # the live list is the member's final value when no item failed and the schema
-        # has nothing to check on the list as a whole (no constraints, no field validators)
+    def _finish_streamed_list(self, off: int) -> None:
+        # nothing to check on the list as a whole (no constraints, no field validators): the
+        # items validated while streaming are its value, or, if one failed, the list is invalid
         key = self._arr_key
-        return (
-            key is not None
-            and self._sub is None
-            and len(self.errors) == self._arr_errors
-            and bool(self._arr_items)
-            and self._handle.items_are_final(key)
-        )
+        assert key is not None
+        self._arr_key = None
+        self._items_final = False
+        self._drop_before(off)
+        self._done1 = True
+        if len(self.errors) == self._arr_errors:
+            self.snapshot = self._handle.set_member_items(self.snapshot, key, self._arr_items)
+        else:
+            self.snapshot = self._handle.set_member_items(self.snapshot, key, None)
+        self._emit()
 
     def _end_item(self, end: int) -> None:
         if self._done2:
@@ -307,6 +310,9 @@ class PartialParser:
         if len(items) == 1:
             # the snapshot holds the live list from now on: later items cost O(1)
             self.snapshot = self._handle.set_member_items(self.snapshot, self._arr_key, items)
+        if self._items_final:
+            # the list will never be parsed as a whole: keep only the text of the next item
+            self._drop_before(end)
         self._emit()
 
     def _end_nested_member(self, text: str) -> None:

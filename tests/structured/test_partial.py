@@ -376,3 +376,19 @@ def test_nested_json_schema_object_streams(twin):
         "a": {"type": "integer"}, "b": {"type": "string"}}}}}
     _, snaps = _run(schema, list('{"cfg": {"a": 1, "b": "x"}}'))
     assert snaps == [{"cfg": {"a": 1}}, {"cfg": {"a": 1, "b": "x"}}, {"cfg": {"a": 1, "b": "x"}}]
+
+
+def test_streamed_list_with_an_invalid_item_is_removed_at_the_end(twin):
+    class L(BaseModel):
+        xs: list[int]
+        ys: list[int] = []
+
+    p, snaps = _run(L, list('{"xs": [1, "a", 3], "ys": []}'))
+    assert snaps == [{"xs": [1]}, {"xs": [1, 3]}, {}, {"ys": []}]
+    assert len(p.errors) == 1
+    # memory: only the text of the current item is kept while a list streams
+    p2 = PartialParser(make_handle(L))
+    p2.feed('{"xs": [')
+    for i in range(1000):
+        p2.feed(f"{i}, ")
+    assert len(p2._pieces) < 10 and len(p2.snapshot.xs) == 1000
