@@ -114,7 +114,9 @@ class LazyStream(Generic[ChunkT]):
         return self
 
     async def __aexit__(self, exc_type: Any, exc: Any, tb: Any) -> bool:
-        return await self._start().__aexit__(exc_type, exc, tb)
+        if self._runner is None:
+            return False
+        return await self._runner.__aexit__(exc_type, exc, tb)
 
     async def read(self) -> str:
         return await self._start().read()
