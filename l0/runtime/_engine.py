@@ -147,8 +147,8 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                         if type(ev) is not EventT:
                             ev = coerce(ev)
                         text = ev.text
-                        if (ev.type is TOKEN or ev.type == "token") and text:
-                            out = dd.feed(ev, text)
+                        if ev.type is TOKEN or ev.type == "token":
+                            out = dd.feed(ev, text) if text else [ev]
                         else:
                             out = dd.flush()
                             out.append(ev)
