@@ -226,3 +226,36 @@ def test_overlap_buffer_matches_whole_text_dedupe(checkpoint, continuation, spli
         out.extend(e.text for e in buf.flush())
     expected = detect_overlap(checkpoint, continuation, options)
     assert "".join(out) == expected.deduplicated
+
+
+async def test_fallback_resumes_from_checkpoint():
+    seen_ctx = []
+
+    def primary():
+        async def source():
+            yield Event(type=EventType.TOKEN, text="The quick ")
+            err = RuntimeError("forbidden")
+            err.status_code = 403  # FATAL: straight to the fallback
+            raise err
+
+        return source()
+
+    def fallback(ctx):
+        seen_ctx.append(ctx)
+
+        async def source():
+            start = len(ctx.checkpoint) if ctx.is_continuation else 0
+            for piece in ("The quick ", "brown fox."):
+                if start >= len(piece):
+                    start -= len(piece)
+                    continue
+                yield Event(type=EventType.TOKEN, text=piece[start:])
+                start = 0
+            yield Event(type=EventType.COMPLETE)
+
+        return source()
+
+    stream = await l0.run(primary, fallbacks=[fallback], **FAST)
+    assert await consumer_text(stream) == "The quick brown fox."
+    assert stream.state.content == "The quick brown fox."
+    assert seen_ctx[0].is_continuation and seen_ctx[0].checkpoint == "The quick " and seen_ctx[0].fallback_index == 1
