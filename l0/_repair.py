@@ -49,7 +49,7 @@ _FENCE_JSON = re.compile(r"(?:^|\n)[ \t]*```[ \t]*(?:json5?|jsonc)\b[^\n]*(?:\n|
 _FENCE_ANY = re.compile(r"(?:^|\n)[ \t]*```[^\n`]*(?:\n|\Z)")
 _JSON_WORD = re.compile(r"json\b\s*", re.IGNORECASE)
 _DELIM = re.compile(r"[{\[]")
-_COMMENTS_ONLY = re.compile(r"(?:\s+|//[^\n]*|/\*[\s\S]*?(?:\*/|\Z)|#[^\n]*)*\Z")
+_SPACES = re.compile(r"\s*")
 _MAX_STARTS = 4
 
 
@@ -100,11 +100,30 @@ def strip_prefix(text: str, corrections: list[str]) -> str:
 _FENCE_ONLY = re.compile(r"\s*```\s*\Z")
 
 
+def _only_comments(rest: str) -> bool:
+    # a scanner, not a regex: (\s+|//...)* backtracks exponentially on long whitespace runs
+    i, n = 0, len(rest)
+    while True:
+        i = _SPACES.match(rest, i).end()  # type: ignore[union-attr]
+        if i >= n:
+            return True
+        if rest.startswith("//", i) or rest[i] == "#":
+            j = rest.find("\n", i)
+        elif rest.startswith("/*", i):
+            j = rest.find("*/", i + 2)
+            j = -1 if j < 0 else j + 2
+        else:
+            return False
+        if j < 0:
+            return True
+        i = j
+
+
 def classify_suffix(rest: str) -> str:
     """The correction reported for text cut after the JSON value."""
     if _FENCE_ONLY.match(rest):
         return "strip_markdown_fence"
-    if _COMMENTS_ONLY.match(rest):
+    if _only_comments(rest):
         return "remove_comments"
     return "remove_suffix_text"
 
@@ -178,7 +197,7 @@ _TOKEN = re.compile(
 _BAD_IN_STRING = re.compile(r'[\x00-\x1f]|\\(?![\\"/bfnrt]|u[0-9a-fA-F]{4})')
 _CTRL = {"\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b", "\f": "\\f"}
 _PY_LITERALS = {"True": "true", "False": "false", "None": "null", "undefined": "null"}
-_LOOSE_NUMBER = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
+_LOOSE_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?\Z")
 _NEXT = re.compile(r"\s*(.)", re.DOTALL)
 # a double-quoted value whose inner quotes were not escaped: a quote ends it only when
 # what follows could follow a value

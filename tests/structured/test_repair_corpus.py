@@ -150,3 +150,22 @@ def test_both_twins_repair_identically(text):
     finally:
         l0._repair.JsonStreamState = original
     assert results[0] == results[1]
+
+
+@pytest.mark.timeout(20)
+@pytest.mark.parametrize(
+    "text",
+    [
+        '{"a": 1}' + " " * 64 + "x",  # exponential backtracking in a (\s+)* suffix regex
+        '{"a": 1}' + "//" * 5000 + "\nx",
+        '{"a": ' + "1" * 50_000 + "x}",  # quadratic backtracking in a loose-number regex
+        "[" + "'" * 20_000,
+        '{"a": "' + '" ' * 20_000,
+        "{" + "/*" * 20_000,
+    ],
+    ids=["ws-suffix", "comment-suffix", "long-number", "quotes", "inner-quotes", "comments"],
+)
+def test_pathological_inputs_finish(twin, text):
+    r = auto_correct_json(text, track_corrections=True)
+    if r.success:
+        json.loads(r.text)
