@@ -85,8 +85,10 @@ class PartialParser:
         self._done1 = False
         self._seg2 = 0
         self._done2 = False
+        # the depth-2 container being streamed: the member's key, its live value (a list of
+        # items, or a nested partial snapshot), the item validator, the error count at its start
         self._arr_key: str | None = None
-        self._arr_items: list[Any] | None = None
+        self._arr_items: Any = None
         self._arr_check: Callable[[Any], Any] | None = None
         self._arr_errors = 0
         self._sub: SchemaHandle | None = None  # the handle of a nested object being streamed
@@ -230,7 +232,7 @@ class PartialParser:
         except Exception as exc:  # an invalid value is left out; final validation reports it
             self.errors.append(exc)
             if streamed is not None:
-                # its items were shown while streaming, but the whole list is invalid
+                # shown in parts while streaming (items or fields), but invalid as a whole
                 self.snapshot = h.set_member_items(self.snapshot, streamed, None)
                 self._emit()
             return
