@@ -218,6 +218,10 @@ class IncrementalScanner:
     ``triggers`` (optional): characters of which every match contains at least
     one; text without any of them is skipped without running the regex.
 
+    ``long_starts`` (optional): ``{first character: margin}`` for patterns longer
+    than ``info`` describes; positions holding such a character keep that larger
+    margin, all others the short one.
+
     ``feed(delta, completed)`` returns ``(start, end, text)`` for every match that
     can no longer change (all remaining ones when ``completed``). Only the last
     ``max_width + lookahead`` characters (plus ``lookbehind`` context) are
@@ -225,14 +229,17 @@ class IncrementalScanner:
     so anchors behave as on the whole text.
     """
 
-    __slots__ = ("regex", "lowered", "triggers", "margin", "lookahead", "lookbehind", "unbounded", "carry", "end",
-                 "next")
+    __slots__ = ("regex", "lowered", "triggers", "long_starts", "margin", "lookahead", "lookbehind", "unbounded",
+                 "carry", "end", "next")
 
     def __init__(self, regex: re.Pattern[str], info: PatternInfo, lowered: re.Pattern[str] | None = None,
-                 triggers: str = "") -> None:
+                 triggers: str = "", long_starts: dict[str, int] | None = None) -> None:
         self.regex = regex
         self.lowered = lowered
         self.triggers = triggers
+        # First characters of the few long patterns and their margins; ``info`` then
+        # describes all other patterns, so the usual carry-over is much shorter.
+        self.long_starts = long_starts
         self.margin = info.max_width + info.lookahead
         self.lookahead = info.lookahead
         self.lookbehind = max(1, info.lookbehind)
@@ -289,12 +296,14 @@ class IncrementalScanner:
             if len(low) == len(text) and (low.isascii() or not any(c in low for c in _FOLDS)):
                 regex = self.lowered
                 subject = low
+        long_starts = self.long_starts
         for m in regex.finditer(subject, at):
             ms, me = m.span()
             s = ms + base
             e = me + base
             if not completed and (
                 s > limit or (unbounded and e + ahead > total and total - s < UNBOUNDED_WIDTH)
+                or (long_starts is not None and s + long_starts.get(text[ms], 0) > total)
             ):
                 deferred = s
                 break
@@ -303,7 +312,14 @@ class IncrementalScanner:
         if completed:
             self.next = max(resume, total)
         else:
-            self.next = max(resume, min(deferred, limit + 1))
+            nxt = min(deferred, limit + 1)
+            if long_starts is not None:
+                # The earliest long-pattern start that could still grow into a match.
+                for c, width in long_starts.items():
+                    k = text.find(c, max(start, total - width + 1) - base)
+                    if k >= 0 and k + base < nxt:
+                        nxt = k + base
+            self.next = max(resume, nxt)
         self._keep(text, base)
         return out
 

@@ -222,11 +222,43 @@ def _compile_alternation(chosen: tuple[str, ...], builtin: bool) -> tuple:
     regex = re.compile(source, FLAGS)
     info = analyze_pattern(source, FLAGS)
     lowered = None
+    long_starts = None
     if builtin and chosen and all(_fast_ok(p) for p in chosen):
-        fast_source = _grouped([_fast_form(p) for p in chosen])
+        fast = [_fast_form(p) for p in chosen]
+        fast_source = _grouped(fast)
         lowered = re.compile(fast_source, re.MULTILINE)
         info = _merge(info, analyze_pattern(fast_source, re.MULTILINE))
-    return regex, info, lowered
+        split = _split_margins(fast, info)
+        if split is not None:
+            info, long_starts = split
+    return regex, info, lowered, "", long_starts
+
+
+def _split_margins(fast: list[str], whole: PatternInfo) -> tuple[PatternInfo, dict[str, int]] | None:
+    """A short margin for most patterns plus per-first-character margins for the long ones.
+
+    Only when every pattern starts with a literal that is not a letter's case
+    variant problem (non-word characters such as ``[``, ``{``, ``<`` are the
+    long ones in the built-in set).
+    """
+    widths: dict[str, int] = {}
+    for p in fast:
+        head = _first_literal(p)
+        if head is None:
+            return None
+        c = head[-1]
+        pi = analyze_pattern(p, re.MULTILINE)
+        if pi.unbounded:
+            return None
+        widths[c] = max(widths.get(c, 0), pi.max_width + max(pi.lookahead, whole.lookahead))
+    word = [w for c, w in widths.items() if c.isalnum() or c == "_"]
+    short = max(word, default=0)
+    long_starts = {c: w for c, w in widths.items() if w > short and not (c.isalnum() or c == "_")}
+    if not long_starts or any(w > short for c, w in widths.items() if c not in long_starts):
+        return None
+    info = PatternInfo(max_width=short - whole.lookahead, unbounded=False, lookahead=whole.lookahead,
+                       lookbehind=whole.lookbehind, hazard=None)
+    return info, long_starts
 
 
 class _PatternSession(BuiltinSession):

@@ -199,3 +199,15 @@ def test_mutated_bad_patterns_keep_full_scan_semantics(gr, extra):
             text, BAD_PATTERNS.all_patterns())
     finally:
         BAD_PATTERNS.HEDGING.remove(extra)
+
+
+LONG = ["[INSERT " + "x" * 60 + "]", "{{" + "y" * 90 + "}}", "<YOUR " + "z" * 95 + ">", "[TODO " + "w" * 120 + "]",
+        "[INSERT as an ai here]", "as an ai ", "[", "{{", "<", " ", "\n", "Sure, ", "x" * 30]
+
+
+@given(st.lists(st.sampled_from(LONG), max_size=25), st.integers(1, 40))
+@settings(max_examples=200, deadline=None)
+def test_long_placeholders_straddling_checks(gr, words, size):
+    text = "".join(words)
+    streamed, final, _ = gr.run_stream(pattern_rule(), gr.chunked(text, size))
+    assert [(v.position, v.context["matched"]) for v in streamed + final] == oracle(text, BAD_PATTERNS.all_patterns())
