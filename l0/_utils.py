@@ -86,7 +86,7 @@ def auto_correct_json(text: str, track_corrections: bool = False) -> AutoCorrect
     )
 
 
-_MD_JSON = re.compile(r"```[ \t]*json[^\n]*\n?(.*?)```", re.DOTALL | re.IGNORECASE)
+_MD_JSON = re.compile(r"```[ \t]*json\b(.*?)```", re.DOTALL | re.IGNORECASE)
 _MD_ANY = re.compile(r"```[^\n`]*\n(.*?)```|```(.*?)```", re.DOTALL)
 
 

@@ -95,6 +95,8 @@ def test_correction_type_lists_every_produced_fix():
 def test_extract_json_from_markdown():
     assert extract_json_from_markdown('```json\n{"a": 1}\n```') == '{"a": 1}'
     assert extract_json_from_markdown('```js\n{"a": 1}\n```') == '{"a": 1}'
+    assert extract_json_from_markdown('```json {"a": 1}```') == '{"a": 1}'
+    assert extract_json_from_markdown('```jsonc\n{"a": 1}\n```') == '{"a": 1}'
     assert extract_json_from_markdown("text ```\n[1]\n``` more") == "[1]"
     assert extract_json_from_markdown('  {"a": 1}  ') == '{"a": 1}'
 
