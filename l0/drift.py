@@ -15,7 +15,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter, deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from numbers import Real
 from typing import Any, Literal
 
@@ -114,7 +114,6 @@ _INFORMAL_LOW = _words_low(_INFORMAL_WORDS)
 
 # Any tone word at all (a literal-first alternation: one fast pass that usually fails).
 _TONE_ANY = re.compile("|".join(_FORMAL_WORDS + _INFORMAL_WORDS))
-_SENTENCE_END = re.compile(r"[.!?]+")
 _FORMAT = re.compile(
     r"here is the .+?:|here's the .+?:|let me .+? for you|i'll .+? for you|here you go", re.IGNORECASE
 )

@@ -25,7 +25,7 @@ from .engine import (
     check_guardrails_full,
     create_guardrail_engine,
     evaluate_violations,
-    logger,
+    logger,  # noqa: F401 - the reference module exposes its logger
     run_async_guardrail_check,
     run_guardrail_check_async,
 )
