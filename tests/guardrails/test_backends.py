@@ -40,3 +40,34 @@ def test_json_rule_same_on_both_kernels(twins, text, size):
 def test_json_rule_same_on_both_kernels_for_bracketed_starts(twins, text):
     compiled, pure = twins
     assert run(compiled.JsonStreamState, text, 3) == run(pure.JsonStreamState, text, 3)
+
+
+PIECES = ["Sure, ", "As an AI ", "[INSERT x]", "\\begin{a}", "\\end{b}", "$", "```", "| a |", "\n", " ", "{", '"k"',
+          ": ", "1", "}", ". ", "The same long sentence again. ", "\u00e9\U0001f600", "{{v}}", "x" * 40]
+
+
+@given(st.lists(st.sampled_from(PIECES), max_size=40), st.integers(1, 4))
+@settings(max_examples=100, deadline=None)
+def test_all_rules_same_on_both_content_buffers(twins, pieces, every):
+    from l0.guardrails import Guardrails, custom_pattern_rule
+
+    def run(k):
+        rules = Guardrails.strict() + [custom_pattern_rule([r"\bsame\b"])]
+        state = State()
+        state.__dict__["buffer"] = k.ContentBuffer()
+        sessions = [r.new_session() for r in rules]
+        out = []
+        for i, piece in enumerate(pieces, 1):
+            state.buffer.append(piece)
+            if i % every == 0:
+                for r, s in zip(rules, sessions):
+                    if r.streaming and r.name != "stall":
+                        out += s.check(state)
+        state.completed = True
+        for r, s in zip(rules, sessions):
+            if r.name != "stall":
+                out += s.check(state)
+        return [(v.rule, v.message, v.position) for v in out]
+
+    compiled, pure = twins
+    assert run(compiled) == run(pure)
