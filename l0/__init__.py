@@ -23,7 +23,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "ERROR_TYPE_DELAY_DEFAULTS", "ContentType", "DataPayload", "Progress",
     ),
     "l0.stream": ("consume_stream", "get_text"),
-    "l0.runtime": ("TimeoutError", "LifecycleCallbacks", "_internal_run"),
+    "l0.runtime": ("TimeoutError", "LifecycleCallbacks", "StreamContext", "_internal_run"),
     "l0.client": ("WrappedClient",),
     "l0.errors": (
         "Error", "ErrorCode", "ErrorContext", "FailureType", "RecoveryStrategy",
@@ -46,7 +46,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "structured", "structured_stream", "structured_object", "structured_array",
         "StructuredResult", "StructuredStreamResult", "StructuredState", "StructuredTelemetry",
         "StructuredConfig", "AutoCorrectInfo", "MINIMAL_STRUCTURED", "RECOMMENDED_STRUCTURED",
-        "STRICT_STRUCTURED",
+        "STRICT_STRUCTURED", "TruncatedOutputError",
     ),
     "l0._utils": ("JSON", "AutoCorrectResult", "CorrectionType"),
     "l0.json_schema": (

@@ -67,6 +67,8 @@ def wrap(client_or_stream: Any, **options: Any) -> Any:
     """
     chat = getattr(client_or_stream, "chat", None)
     if chat is not None and getattr(chat, "completions", None) is not None:
+        # As in the reference, l0.wrap's own default (False) wins over wrap_client's (True).
+        options.setdefault("continue_from_last_good_token", False)
         return importlib.import_module("l0.client").wrap_client(client_or_stream, **options)
     options.pop("retry", None)
     options.pop("continue_from_last_good_token", None)
