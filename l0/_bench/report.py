@@ -158,7 +158,9 @@ def plot(results: dict[str, Any], path: Path, scenarios: tuple[str, ...] = ("cor
         ax.set_xticks(lengths)
         ax.set_xticklabels([_short_n(n) for n in lengths])
         ax.xaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
+        ax.yaxis.set_major_locator(matplotlib.ticker.LogLocator(base=10, subs=(1.0, 2.0, 5.0)))
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: f"{v:g}"))
+        ax.yaxis.set_minor_formatter(matplotlib.ticker.NullFormatter())
         ax.set_title(f"{s}: {DESCRIPTIONS.get(s, s)}", fontsize=9)
         ax.set_xlabel("stream length (tokens)")
         ax.set_ylabel("µs per token")
@@ -304,13 +306,13 @@ def markdown(results: dict[str, Any], png_rel: str, command: str) -> str:
             row += f" {_num(flatness(results, impl, s), '{:.2f}')} |"
             w(row)
     w("")
-    notes = sorted({(impl, s, _note(results, impl, s, n)) for impl in impls for s in results["scenarios"]
-                    for n in lengths if stats(results, impl, s, n) is None})
+    notes = [(impl, s, n, _note(results, impl, s, n)) for impl in impls for s in results["scenarios"]
+             for n in lengths if stats(results, impl, s, n) is None]
     if notes:
         w("Cells not measured:")
         w("")
-        for impl, s, note in notes:
-            w(f"- {impl} / {s}: {note}")
+        for impl, s, n, note in notes:
+            w(f"- {impl} / {s} at {n:,} tokens: {note}")
         w("")
     w("## All cells")
     w("")
