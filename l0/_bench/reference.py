@@ -358,8 +358,10 @@ def concurrency(impls: list[Impl], scenarios: list[str], streams: list[int], tok
         elif rec.get("kind") == "throughput":
             log(f"  {rec['scenario']} x{rec['streams']}: {rec['tokens_per_s']:,.0f} tokens/s")
 
-    for impl in impls:
+    for k, impl in enumerate(impls):
         todo = [s for s in scenarios if impl.available.get(s, False)]
+        if k == 0 and impl.available.get("raw", False):
+            todo.insert(0, "raw")  # the event loop's own ceiling, once
         if todo and not impl.error:
             log(f"concurrency throughput: {impl.name} ...")
             try:
@@ -379,6 +381,15 @@ def concurrency(impls: list[Impl], scenarios: list[str], streams: list[int], tok
                 cap.extend({**r, "impl": impl.name} for r in recs if r.get("kind") == "capacity")
             except RuntimeError as exc:
                 log(f"  {exc}")
+    base = next((i for i in impls if not i.error and i.available.get("raw", False)), None)
+    if base is not None:
+        log(f"concurrency capacity ceiling (raw iteration, no l0) with {base.name}'s events ...")
+        try:
+            recs = run_worker(base, CONCURRENCY_SCRIPT, ["capacity", "--scenario", "raw", "--rate", str(rate)],
+                              timeout=1800, on_record=progress)
+            cap.extend({**r, "impl": "raw iteration (no l0)"} for r in recs if r.get("kind") == "capacity")
+        except RuntimeError as exc:
+            log(f"  {exc}")
     return {"throughput": tp, "capacity": cap, "tokens_per_stream": tokens, "rate": rate,
             "capacity_scenario": capacity_scenario}
 

@@ -354,7 +354,8 @@ def markdown(results: dict[str, Any], png_rel: str, command: str) -> str:
               "event loop after each burst of 16 tokens, so the streams interleave. Aggregate tokens per second of "
               "process CPU time (wall-clock tokens/s in parentheses):")
             w("")
-            scen = sorted({r["scenario"] for r in conc["throughput"]}, key=results["scenarios"].index)
+            scen = sorted({r["scenario"] for r in conc["throughput"]},
+                          key=lambda x: results["scenarios"].index(x) if x in results["scenarios"] else -1)
             counts = sorted({r["streams"] for r in conc["throughput"]})
             w("| scenario | impl | " + " | ".join(f"{c:,} streams" for c in counts) + " |")
             w("|---|---|" + "---:|" * len(counts))
@@ -387,7 +388,7 @@ def markdown(results: dict[str, Any], png_rel: str, command: str) -> str:
             w("| impl | measured max streams | aggregate tokens/s | CPU µs per token | CPU estimate (streams) | "
               "trials (streams: delivered fraction) |")
             w("|---|---:|---:|---:|---:|---|")
-            for impl in impls:
+            for impl in [*impls, "raw iteration (no l0)"]:
                 r = next((r for r in conc["capacity"] if r["impl"] == impl), None)
                 if r:
                     trials = ", ".join(f"{t[0]}: {t[1]:.0%}" for t in r["trials"])
