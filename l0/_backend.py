@@ -36,33 +36,36 @@ REQUESTED: str = _requested()
 def _load_compiled():
     from l0._speedups.content_buffer import ContentBuffer
     from l0._speedups.entropy import EntropyRing, shannon_entropy
+    from l0._speedups.hotloop import Handoff, hot_iterate
     from l0._speedups.json_state import JsonStreamState
 
-    return ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy
+    return ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate
 
 
 def _load_pure():
     from l0._pure.content_buffer import ContentBuffer
     from l0._pure.entropy import EntropyRing, shannon_entropy
+    from l0._pure.hotloop import Handoff, hot_iterate
     from l0._pure.json_state import JsonStreamState
 
-    return ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy
+    return ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate
 
 
 if REQUESTED == "python" or platform.python_implementation() != "CPython":
     if REQUESTED == "cython":
         raise ImportError("L0_BACKEND=cython requires CPython; this interpreter runs the pure backend only")
     BACKEND = "python"
-    ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy = _load_pure()
+    ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate = _load_pure()
 elif REQUESTED == "cython":
     BACKEND = "cython"
-    ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy = _load_compiled()
+    ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate = _load_compiled()
 else:
     try:
-        ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy = _load_compiled()
+        ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate = _load_compiled()
         BACKEND = "cython"
     except ImportError:
         BACKEND = "python"
-        ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy = _load_pure()
+        ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate = _load_pure()
 
-__all__ = ["BACKEND", "REQUESTED", "ContentBuffer", "JsonStreamState", "EntropyRing", "shannon_entropy"]
+__all__ = ["BACKEND", "REQUESTED", "ContentBuffer", "JsonStreamState", "EntropyRing", "shannon_entropy",
+           "Handoff", "hot_iterate"]

@@ -14,6 +14,7 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import TYPE_CHECKING, Any
 
+from l0._backend import Handoff
 from l0.types import Event, EventType
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -121,10 +122,14 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
     TOKEN = EventType.TOKEN
     EventT = Event
     aborted = False
+    hand = Handoff(EventT, TOKEN)
+    hand.append = append
+    hand.fields = fields
 
     def stop() -> None:
         nonlocal aborted
         aborted = True
+        hand.aborted = True
 
     run.stop_generator = stop
     try:
@@ -176,12 +181,26 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                 next_due = att.schedule(n)
                 if it is None or aborted or att.exhausted:
                     pass
-                elif wd is None:
-                    # Hot loop (no timeout). The watchdog variant below differs by one store.
-                    async for ev in it:
+                elif tokcb is None:
+                    # Fast mode: the hot iterator (l0._backend.hot_iterate) serves plain tokens itself and
+                    # hands back everything else: an item to handle here, the end of the source or an
+                    # abort (hand.done), or the source's exception (thrown in at the yield).
+                    hand.it = it
+                    hand.coerce = coerce
+                    hand.watchdog = wd
+                    hand.clock = now = run.loop_time
+                    while True:
+                        hand.n = n
+                        hand.next_due = next_due
+                        yield hand
+                        if hand.done:
+                            break
+                        ev = hand.item
+                        hand.item = None
+                        n = hand.n
                         try:
                             kind = ev.type
-                        except AttributeError:  # not an Event: str, AdaptedEvent, ... (cheaper than a type test)
+                        except AttributeError:  # not an Event: AdaptedEvent, ...
                             ev = coerce(ev)
                             kind = ev.type
                         if kind is TOKEN:
@@ -192,10 +211,6 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                                 fields["token_count"] = n
                                 if n == next_due:
                                     next_due = await run.due(att, ev, text)
-                                elif tokcb is not None:
-                                    r = tokcb(ev, text)
-                                    if r is not None:
-                                        await run.settle(att, r)
                             yield ev
                         else:
                             out = await run.handle(att, ev)
@@ -203,9 +218,12 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                             next_due = att.next_due
                             if out is not None:
                                 yield out
+                        if wd is not None:
+                            wd.mark = now()
                         if aborted:
                             break
                 else:
+                    # With a token callback every token takes the slow path anyway: iterate here.
                     now = run.loop_time
                     async for ev in it:
                         try:
@@ -221,7 +239,7 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                                 fields["token_count"] = n
                                 if n == next_due:
                                     next_due = await run.due(att, ev, text)
-                                elif tokcb is not None:
+                                else:
                                     r = tokcb(ev, text)
                                     if r is not None:
                                         await run.settle(att, r)
@@ -232,7 +250,8 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                             next_due = att.next_due
                             if out is not None:
                                 yield out
-                        wd.mark = now()
+                        if wd is not None:
+                            wd.mark = now()
                         if aborted:
                             break
                 if aborted:
@@ -255,6 +274,7 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
             except Exception as exc:  # noqa: BLE001 - every attempt error goes through recovery
                 err = exc
             finally:
+                hand.it = hand.coerce = hand.watchdog = hand.item = None
                 await run.close_attempt(att)
             await run.recover(att, err)
     finally:

@@ -9,6 +9,7 @@ from collections import deque
 from collections.abc import Callable
 from typing import Any
 
+from l0._backend import hot_iterate
 from l0.adapters._registry import get_adapter, get_registered_adapters
 from l0.events import EventBus
 from l0.events import ObservabilityEventType as O
@@ -251,7 +252,8 @@ def start(cfg: dict[str, Any]) -> Stream[Any]:
     cfg["bus"] = EventBus(cfg["on_event"], cfg["context"])
     cfg["raw_chunks"] = _raw_store(cfg["keep_raw_chunks"])
     run = Runner(cfg)
-    gen = drive(run)
+    # The consumer iterates the hot iterator, which runs drive() and serves plain tokens itself.
+    gen = hot_iterate(drive(run))
     run.gen = gen
     stream: Stream[Any] = Stream(gen, run.state, run.abort, errors=run.errors, raw_chunks=run.raw_chunks)
     stream._runner = run
