@@ -19,7 +19,7 @@ of the exception-state stack per entry. Pure twin: ``l0._pure.hotloop``.
 """
 
 from cpython.object cimport PyObject, PyTypeObject, Py_TYPE
-from cpython.exc cimport PyErr_Clear, PyErr_ExceptionMatches
+from cpython.exc cimport PyErr_Clear, PyErr_ExceptionMatches, PyErr_WriteUnraisable
 from cpython.ref cimport Py_DECREF
 from posix.time cimport CLOCK_MONOTONIC, clock_gettime, timespec
 
@@ -169,6 +169,27 @@ cdef extern from *:
         return *(PyObject **)((char *)o + offset);
     }
 
+    /* One positional call; a bound method is unwrapped so the call skips method_vectorcall. */
+    static CYTHON_INLINE PyObject *l0_hot_call1(PyObject *func, PyObject *arg) {
+        if (Py_TYPE(func) == &PyMethod_Type) {
+            PyObject *args[3] = {NULL, PyMethod_GET_SELF(func), arg};
+            return PyObject_Vectorcall(PyMethod_GET_FUNCTION(func), args + 1, 2, NULL);
+        }
+        return PyObject_CallOneArg(func, arg);
+    }
+
+    /* token_count store: straight into a dict when it is one. */
+    static CYTHON_INLINE int l0_hot_store(PyObject *fields, PyObject *key, long long n) {
+        int rc;
+        PyObject *value = PyLong_FromLongLong(n);
+        if (value == NULL) {
+            return -1;
+        }
+        rc = PyDict_CheckExact(fields) ? PyDict_SetItem(fields, key, value) : PyObject_SetItem(fields, key, value);
+        Py_DECREF(value);
+        return rc;
+    }
+
     typedef PyObject *(*l0_hot_step_fn)(PyObject *, PyObject *, int *);
     static l0_hot_step_fn l0_hot_step = NULL;
 
@@ -204,12 +225,13 @@ cdef extern from *:
     int l0_hot_throw(object inner, object args, PyObject** out)
     Py_ssize_t l0_hot_slot_offset(object tp, const char* name)
     PyObject* l0_hot_slot(object o, Py_ssize_t offset)
+    PyObject* l0_hot_call1(object func, object arg)
+    int l0_hot_store(object fields, object key, long long n)
     int l0_hot_install(PyTypeObject* tp, l0_hot_step_fn step) except -1
     # The C API without Cython's automatic error checks: the hot path checks by hand.
     int l0_send "PyIter_Send"(object iter, object arg, PyObject** presult)
     PyObject* l0_call1 "PyObject_CallOneArg"(object func, object arg)
     PyObject* l0_call0 "PyObject_CallNoArgs"(object func)
-    int l0_setitem "PyObject_SetItem"(object o, object key, object value)
     int l0_setattr "PyObject_SetAttr"(object o, object name, object value)
     PyObject* l0_float "PyFloat_FromDouble"(double value)
     bint PyUnicode_CheckExact(PyObject* o)
@@ -390,11 +412,6 @@ cdef class HotStream:
                     if hand.aborted:
                         self._to_engine(None, True)
                         continue
-                    if self.mark_pending:
-                        self.mark_pending = False
-                        if self._mark(hand):
-                            self._throw_to_engine()
-                            continue
                     raw = l0_hot_anext(hand.it)
                     if raw == NULL:
                         self._throw_to_engine()
@@ -409,6 +426,14 @@ cdef class HotStream:
                 status = l0_hot_throw(self.inner, arg, &raw)
                 how = 0
             if status == 1:  # the awaitable yielded (a future): pass it up, the request stays in flight
+                if from_source and self.mark_pending:
+                    # The wait for the provider starts now. Stamping here rather than per token is
+                    # equivalent for the watchdog (it can only run while the source waits, or while
+                    # the consumer holds an event, when the mark is not read) and costs nothing
+                    # for tokens that arrive without a wait.
+                    self.mark_pending = False
+                    if self._mark(self.hand):
+                        PyErr_WriteUnraisable(self)
                 done[0] = 0
                 return _take(raw)
             self.inner = None
@@ -461,13 +486,13 @@ cdef class HotStream:
                     if hand.n + 1 == hand.next_due:
                         self._to_engine(ev, False)
                         continue
-                    raw = l0_call1(hand.append, <object>slot)
+                    raw = l0_hot_call1(hand.append, <object>slot)
                     if raw == NULL:
                         self._throw_to_engine()
                         continue
                     l0_decref(raw)
                     hand.n += 1
-                    if l0_setitem(hand.fields, _TOKEN_COUNT, hand.n) < 0:
+                    if l0_hot_store(hand.fields, _TOKEN_COUNT, hand.n) < 0:
                         self._throw_to_engine()
                         continue
             elif slot != <PyObject*>None:
