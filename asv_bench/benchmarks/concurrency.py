@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from .common import BACKENDS, LoopMixin, require_scenario
+from .common import BACKENDS, MAX_TOKENS, LoopMixin, check_length, require_scenario
 
 _FILE = Path(__file__).resolve().parents[2] / "l0" / "_bench" / "concurrency.py"
 
@@ -43,6 +43,7 @@ class TimeConcurrentStreams(LoopMixin):
     repeat = (1, 3, 60.0)
 
     def setup(self, backend: str, scenario: str, streams: int) -> None:
+        check_length(streams * 2000)
         require_scenario(backend, scenario)
         self.mod = _concurrency()
         self._open_loop()
@@ -65,4 +66,6 @@ class TrackPacedCapacity:
         self.mod = _concurrency()
 
     def track_streams_at_1000_tokens_per_s(self, backend: str) -> int:
-        return self.mod.capacity("full_timeouts", 1000.0, 1.0, 10, 16, 8192)["max_streams"]
+        # Smoke runs (L0_ASV_MAX_TOKENS set) only exercise the search: short trials, low ceiling.
+        seconds, limit = (0.25, 64) if MAX_TOKENS else (1.0, 8192)
+        return self.mod.capacity("full_timeouts", 1000.0, seconds, 10, 16, limit)["max_streams"]
