@@ -72,7 +72,6 @@ async def _iterate(drive: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None
                 ev = await asend(None)
                 continue
             hand = ev
-            EventT = hand.event_type
             TOKEN = hand.token_type
             append = hand.append
             fields = hand.fields
@@ -83,34 +82,58 @@ async def _iterate(drive: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None
             hand.done = False
             failed: BaseException | None = None
             try:
-                async for ev in hand.it:
-                    if ev.__class__ is not EventT:
-                        if ev.__class__ is not str:
+                if wd is None:
+                    # The loop below differs by the watchdog store only (no per-token branch).
+                    async for ev in hand.it:
+                        try:
+                            kind = ev.type
+                        except AttributeError:  # not an Event (cheaper than a type test on every token)
+                            if ev.__class__ is not str:
+                                break
+                            ev = hand.coerce(ev)
+                            kind = ev.type
+                        if kind is not TOKEN:
                             break
-                        ev = hand.coerce(ev)
-                        if ev.__class__ is not EventT:
-                            break
-                    if ev.type is not TOKEN:
-                        break
-                    text = ev.text
-                    if text.__class__ is str:
+                        text = ev.text
                         if text:
                             if n + 1 == due:
                                 break
                             append(text)
                             n += 1
                             fields["token_count"] = n
-                    elif text is not None:
-                        break
-                    yield ev
-                    if wd is not None:
-                        wd.mark = now()
-                    if hand.aborted:
+                        yield ev
+                        if hand.aborted:
+                            hand.done = True
+                            break
+                    else:
                         hand.done = True
-                        break
+                        ev = None
                 else:
-                    hand.done = True
-                    ev = None
+                    async for ev in hand.it:
+                        try:
+                            kind = ev.type
+                        except AttributeError:
+                            if ev.__class__ is not str:
+                                break
+                            ev = hand.coerce(ev)
+                            kind = ev.type
+                        if kind is not TOKEN:
+                            break
+                        text = ev.text
+                        if text:
+                            if n + 1 == due:
+                                break
+                            append(text)
+                            n += 1
+                            fields["token_count"] = n
+                        yield ev
+                        wd.mark = now()
+                        if hand.aborted:
+                            hand.done = True
+                            break
+                    else:
+                        hand.done = True
+                        ev = None
             except GeneratorExit:
                 raise
             except BaseException as exc:  # noqa: BLE001 - the source's error (or cancellation) belongs to the engine
