@@ -297,6 +297,9 @@ cdef class HotStream:
         return self
 
     def __anext__(self):
+        if self.inner is not None:
+            # Another request is in flight (resuming it goes through send/throw, not here).
+            raise RuntimeError("anext(): asynchronous generator is already running")
         return self
 
     def __await__(self):

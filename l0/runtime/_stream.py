@@ -18,8 +18,8 @@ class Stream(Generic[ChunkT]):
     ``state`` is live, ``errors`` lists every attempt error so far, ``abort()``
     stops the stream (also interrupting a wait for the provider). ``async
     with`` aborts only if the body leaves before the stream finished.
-    ``iter(stream)`` hands out the runtime's generator itself, so iteration
-    adds no extra layer.
+    ``aiter(stream)`` hands out the runtime's hot iterator itself (see
+    ``l0._backend.hot_iterate``), so iteration adds no extra layer.
     """
 
     __slots__ = ("_iterator", "_runner", "_raw_chunks", "state", "abort", "errors")

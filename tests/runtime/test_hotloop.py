@@ -362,6 +362,23 @@ async def test_abandoned_stream_is_collected():
         assert ref() is None, name
 
 
+async def test_a_second_concurrent_anext_is_refused():
+    for name in TWINS:
+        gate = Gate()
+        with use_twin(name):
+            stream = await l0.run(factory_of(["a", gate, "b", Event(type=COMPLETE)]), retry=NO_RETRY)
+            it = stream.__aiter__()
+            assert (await it.__anext__()).text == "a"
+            first = asyncio.ensure_future(it.__anext__())
+            await asyncio.sleep(0)
+            with pytest.raises(RuntimeError, match="already running"):
+                await it.__anext__()
+            gate.event.set()
+            assert (await first).text == "b"
+            assert await stream.read() == "ab"
+        assert stream.state.completed, name
+
+
 async def test_the_awaitable_protocol_by_hand():
     """``send``/``throw`` on the compiled awaitable behave like an async generator's ``asend``."""
     with use_twin("cython"):
