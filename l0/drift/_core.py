@@ -1,13 +1,8 @@
-"""Drift detection: meta commentary, tone shift, repetition, entropy spikes, format and
-markdown collapse, hedging.
+"""Drift internals: configuration, result type, patterns and the full (stateless) evaluation.
 
-Every detector looks at a bounded window (the last ``sliding_window_size``
-characters, the first 100 characters, or the first line's opening words), so a
-check costs O(window) however long the output grows. The runtime uses one
-:meth:`DriftDetector.new_session` per stream; a session reads the text through
-``state.buffer`` (tail/slice, never the whole content), and its entropy sample
-covers all text appended since its previous check (the reference sampled only
-the single token at the check), kept in an ``EntropyRing``.
+``DriftDetector.check(content, delta)`` evaluates a window of the text from
+scratch (O(window)); ``DriftSession`` (in ``_session``) keeps incremental state
+and reaches the same results in O(new text) per check.
 """
 
 from __future__ import annotations
@@ -22,16 +17,7 @@ from typing import Any, Literal
 from l0._backend import EntropyRing, shannon_entropy
 from l0.guardrails._regex import _FOLDS
 
-__all__ = [
-    "DriftType",
-    "DriftResult",
-    "DriftConfig",
-    "DriftDetector",
-    "DriftSession",
-    "Drift",
-    "create_drift_detector",
-    "check_drift",
-]
+__all__ = ["DriftType", "DriftResult", "DriftConfig"]
 
 DriftType = Literal[
     "tone_shift", "meta_commentary", "format_collapse", "repetition", "entropy_spike", "markdown_collapse", "hedging"
@@ -84,21 +70,16 @@ class DriftConfig:
             raise ValueError(f"entropy_threshold must be a finite number, got {t!r}")
 
 
-_META = re.compile(
-    "|".join(re.escape(p) for p in (
-        "as an ai", "i'm an ai", "i am an ai", "i cannot actually", "i don't have personal",
-        "i apologize, but i", "i'm sorry, but i", "let me explain", "to clarify", "in other words",
-    )),
-    re.IGNORECASE,
+_META_PHRASES = (
+    "as an ai", "i'm an ai", "i am an ai", "i cannot actually", "i don't have personal",
+    "i apologize, but i", "i'm sorry, but i", "let me explain", "to clarify", "in other words",
 )
+_META = re.compile("|".join(re.escape(p) for p in _META_PHRASES), re.IGNORECASE)
 _FORMAL = re.compile(r"\b(therefore|thus|hence|moreover|furthermore|consequently)\b", re.IGNORECASE)
 _INFORMAL = re.compile(r"\b(gonna|wanna|yeah|yep|nope|ok|okay)\b", re.IGNORECASE)
 # Case-sensitive twins for lower-cased text: the word boundary moves behind the
 # first letter so every alternative starts with a literal and ``re`` skips fast.
-_META_LOW = re.compile("|".join(re.escape(p) for p in (
-    "as an ai", "i'm an ai", "i am an ai", "i cannot actually", "i don't have personal",
-    "i apologize, but i", "i'm sorry, but i", "let me explain", "to clarify", "in other words",
-)))
+_META_LOW = re.compile("|".join(re.escape(p) for p in _META_PHRASES))
 
 
 def _words_low(words: tuple[str, ...]) -> re.Pattern[str]:
@@ -145,6 +126,17 @@ _DETAIL = {
     "markdown_collapse": "Markdown formatting collapse detected",
     "hedging": "Excessive hedging detected",
 }
+
+
+def _result(types: list[str]) -> DriftResult:
+    if not types:
+        return DriftResult(detected=False, confidence=0.0, types=[], details=None)
+    return DriftResult(
+        detected=True,
+        confidence=max(_CONFIDENCE[t] for t in types),
+        types=types,  # type: ignore[arg-type]
+        details="; ".join(_DETAIL[t] for t in types),
+    )
 
 
 def _lower(text: str) -> str | None:
@@ -199,6 +191,11 @@ def _repetitive(window: str, threshold: int) -> bool:
         return False
     if max(Counter(sentences).values()) >= threshold:
         return True
+    return _phrase_repeated(window, threshold)
+
+
+def _phrase_repeated(window: str, threshold: int) -> bool:
+    """Whether a 5-word phrase of the lower-cased window occurs *threshold* times."""
     words = window.lower().split()
     if len(words) < 5:
         return False
@@ -295,212 +292,7 @@ class _Core:
         self.last_window = window
         self.prev_tone = tone
         self.prev_md = md
-        if not types:
-            return DriftResult(detected=False, confidence=0.0, types=[], details=None)
-        return DriftResult(
-            detected=True,
-            confidence=max(_CONFIDENCE[t] for t in types),
-            types=types,  # type: ignore[arg-type]
-            details="; ".join(_DETAIL[t] for t in types),
-        )
+        return _result(types)
 
     def history(self) -> dict[str, Any]:
         return {"entropy": self.ring.values(), "tokens": list(self.tokens), "last_content": self.last_window}
-
-
-class DriftDetector:
-    """Checks content for drift; keeps a short history between checks.
-
-    ``check(content, delta)`` is the reference API (``delta`` = the newest token,
-    one entropy sample per call). The streaming runtime uses :meth:`new_session`.
-    """
-
-    def __init__(self, config: DriftConfig | None = None) -> None:
-        if config is None:
-            config = DriftConfig()
-        if not isinstance(config, DriftConfig):
-            raise TypeError(f"config must be a DriftConfig or None, got {type(config).__name__}")
-        self.config = config
-        self._core = _Core(config)
-
-    def check(self, content: str, delta: str | None = None) -> DriftResult:
-        if not isinstance(content, str):
-            raise TypeError(f"content must be str, got {type(content).__name__}")
-        if delta is not None and not isinstance(delta, str):
-            raise TypeError(f"delta must be str or None, got {type(delta).__name__}")
-        core = self._core
-        window = self._get_window(content)
-        spike = False
-        if delta:
-            core.tokens.append(delta)
-            if self.config.detect_entropy_spike:
-                spike = core.push_entropy(delta)
-        return core.evaluate(window, content[:_HEAD], _hedging_of(content), spike)
-
-    def reset(self) -> None:
-        self._core.reset()
-
-    def get_history(self) -> dict[str, Any]:
-        """``{"entropy": [...], "tokens": [...], "last_content": str}``."""
-        return self._core.history()
-
-    def new_session(self) -> DriftSession:
-        """Fresh per-stream state with this detector's configuration."""
-        return DriftSession(self.config)
-
-    # Reference-named helpers (each O(window)).
-    def _get_window(self, content: str) -> str:
-        size = self.config.sliding_window_size
-        return content if len(content) <= size else content[len(content) - size:]
-
-    def _detect_meta_commentary(self, window: str) -> bool:
-        tail = window[-200:]
-        return _meta(tail, _lower(tail))
-
-    def _detect_tone_shift(self, window: str, prev: str) -> bool:
-        if len(prev) < 100:
-            return False
-        a, b = _tone(window), _tone(prev)
-        return abs(a[0] - b[0]) > 2 or abs(a[1] - b[1]) > 2
-
-    def _detect_repetition(self, window: str) -> bool:
-        return _repetitive(window, self.config.repetition_threshold)
-
-    def _calculate_entropy(self, text: str) -> float:
-        return shannon_entropy(text)
-
-    def _detect_entropy_spike(self) -> bool:
-        ring = self._core.ring
-        if ring.count < 10:
-            return False
-        std = ring.std()
-        return std > 1e-12 and ring.last() > ring.mean() + self.config.entropy_threshold * std
-
-    def _detect_format_collapse(self, content: str) -> bool:
-        return _FORMAT.search(content[:_HEAD]) is not None
-
-    def _detect_markdown_collapse(self, window: str, prev: str) -> bool:
-        return len(prev) >= 100 and _markdown_count(prev) > 3 and _markdown_count(window) == 0
-
-    def _detect_excessive_hedging(self, content: str) -> bool:
-        return _hedging_of(content)
-
-
-class DriftSession:
-    """Per-stream drift state; ``check(state, delta)`` costs O(window + delta).
-
-    ``delta`` is all text appended since the previous check: it is one entropy
-    sample (its character entropy).
-    """
-
-    __slots__ = ("config", "_core", "_tokens_seen", "_pos", "_lead", "_hedge", "_hedge_final", "_hedge_scan",
-                 "_head", "_head_final", "_pos_ws", "_last")
-
-    def __init__(self, config: DriftConfig | None = None) -> None:
-        if config is None:
-            config = DriftConfig()
-        self.config = config
-        self._core = _Core(config)
-        self._restart()
-
-    def _restart(self) -> None:
-        self._core.reset()
-        self._tokens_seen = 0
-        self._pos = 0
-        self._last = ""
-        self._lead = -1  # offset of the first non-space character, -1 until seen
-        self._pos_ws = 0  # everything before this offset is whitespace
-        self._hedge = False
-        self._hedge_final = False
-        self._hedge_scan = -1  # offset up to which a long whitespace run after the hedge word was read
-        self._head = ""
-        self._head_final = False
-
-    def reset(self) -> None:
-        self._restart()
-
-    def get_history(self) -> dict[str, Any]:
-        return self._core.history()
-
-    def check(self, state: Any, delta: str | None = None) -> DriftResult:
-        buf = getattr(state, "buffer", None)
-        if buf is None:
-            from l0.guardrails._session import buffer_of
-
-            buf = buffer_of(state)
-        n = len(buf)
-        tokens = buf.token_count
-        pos = self._pos
-        if pos and (n < pos or tokens < self._tokens_seen or buf.slice(pos - 1, pos) != self._last):
-            self._restart()
-        cfg = self.config
-        core = self._core
-        spike = False
-        if delta:
-            core.tokens.append(delta)
-        if delta and cfg.detect_entropy_spike:
-            spike = core.push_entropy(delta)
-        self._tokens_seen = tokens
-        self._pos = n
-        self._last = buf.slice(n - 1, n) if n else ""
-        size = cfg.sliding_window_size
-        window = buf.tail(size) if size else ""
-        if not self._head_final:
-            self._head = buf.slice(0, _HEAD)
-            self._head_final = len(self._head) >= _HEAD
-        hedging = self._hedging(buf, n, bool(state.completed))
-        return core.evaluate(window, self._head, hedging, spike)
-
-    def _hedging(self, buf: Any, n: int, completed: bool) -> bool:
-        if self._hedge_final:
-            return self._hedge
-        if self._lead < 0:
-            # Skip leading whitespace once: remember how far it was read.
-            start = self._pos_ws
-            while start < n:
-                chunk = buf.slice(start, min(n, start + 4096))
-                m = _LEADING_SPACE.match(chunk)
-                if m.end() < len(chunk):
-                    self._lead = start + m.end()
-                    break
-                start += len(chunk)
-            self._pos_ws = start
-            if self._lead < 0:
-                return False
-        if self._hedge_scan >= 0:
-            rest = buf.slice(self._hedge_scan, n)
-            i = 0
-            while i < len(rest) and rest[i] != "\n" and rest[i].isspace():
-                i += 1
-            if i < len(rest):
-                self._hedge, self._hedge_final = rest[i] == "\n", True
-            else:
-                self._hedge_scan = n
-                self._hedge_final = completed
-            return self._hedge
-        text = buf.slice(self._lead, min(n, self._lead + _HEDGE_PROBE))
-        hedge, final = _hedge_probe(text, completed)
-        if hedge and not final and len(text) == _HEDGE_PROBE and self._lead + _HEDGE_PROBE < n:
-            self._hedge_scan = self._lead + _HEDGE_PROBE
-        self._hedge, self._hedge_final = hedge, final
-        return hedge
-
-
-def create_drift_detector(config: DriftConfig | None = None) -> DriftDetector:
-    return DriftDetector(config)
-
-
-def check_drift(content: str) -> DriftResult:
-    """One check of *content* with a fresh detector (no entropy history)."""
-    return DriftDetector().check(content)
-
-
-class Drift:
-    """Namespace: ``Drift.check(content)``, ``Drift.create_detector(config)`` and type aliases."""
-
-    Result = DriftResult
-    Config = DriftConfig
-    Detector = DriftDetector
-
-    check = staticmethod(check_drift)
-    create_detector = staticmethod(create_drift_detector)

@@ -9,6 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import l0.drift as drift_mod
+import l0.drift._core as drift_core
 from l0.drift import Drift, DriftConfig, DriftDetector, DriftResult, DriftSession, check_drift, create_drift_detector
 from l0.types import State
 
@@ -220,8 +221,8 @@ def test_entropy_spikes_same_on_both_kernels(twins, tokens, every):
     from unittest import mock
 
     def run(k):
-        with mock.patch.object(drift_mod, "EntropyRing", k.EntropyRing), \
-                mock.patch.object(drift_mod, "shannon_entropy", k.shannon_entropy):
+        with mock.patch.object(drift_core, "EntropyRing", k.EntropyRing), \
+                mock.patch.object(drift_core, "shannon_entropy", k.shannon_entropy):
             sess = DriftDetector(DriftConfig(entropy_window=16, entropy_threshold=1.5)).new_session()
             s = State()
             out = []
