@@ -1,11 +1,15 @@
 """The attempt engine: the per-attempt object and the per-token hot path.
 
-Everything that runs per event is in :func:`drive`, the one async generator a
-:class:`~l0.runtime.Stream` iterates. Per token it does O(1) work: one type
-check, an append to the content buffer, a counter store, one integer compare
-against the next due check, the token callbacks only when set, the yield and
-(with a timeout) one timestamp store. Everything rarer (checks, tool calls,
-completion, errors) lives in :class:`~l0.runtime._runner.Runner`.
+:func:`drive` owns all control flow of a run: attempts, retries, fallbacks,
+the resume dedupe, due checks, non-token events, the end of the source,
+errors, cancellation and timeouts. For the plain token loop it yields a
+``Handoff`` and the hot iterator (``l0._backend.hot_iterate``, what a
+:class:`~l0.runtime.Stream` hands its consumer) pulls from the source itself.
+Per plain token that is O(1) work: a type check, an append to the content
+buffer, a counter store, one integer compare against the next due check and
+(with a timeout) a timestamp store. Everything else comes back to ``drive``;
+the rarer work (checks, tool calls, completion, errors) lives in
+:class:`~l0.runtime._runner.Runner`.
 """
 
 from __future__ import annotations
@@ -115,7 +119,13 @@ def _attr_store(state: Any) -> Any:
 
 
 async def drive(run: Runner) -> AsyncIterator[Event]:
-    """Yield the events of a run: attempts, retries and fallbacks, with the hot loop inline."""
+    """Yield the events of a run: attempts, retries and fallbacks; ``Handoff`` for the plain token loop.
+
+    Run under ``hot_iterate``: at ``yield hand`` it resumes with ``hand.done``
+    (source ended or abort), ``hand.item`` (an item to handle here), or the
+    source's exception thrown in. With a token callback it iterates the
+    source itself.
+    """
     state = run.state
     fields = _attr_store(state)
     append = state.buffer.append
