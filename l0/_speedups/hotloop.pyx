@@ -324,7 +324,12 @@ cdef class HotStream:
 
     def throw(self, typ, val=None, tb=None):
         cdef int done = 0
-        args = (typ,) if val is None and tb is None else (typ, val, tb)
+        if val is None and tb is None:
+            args = (typ,)
+        elif isinstance(val, BaseException) and (tb is None or tb is val.__traceback__):
+            args = (val,)  # the one-argument form (the three-argument one is deprecated from 3.12)
+        else:
+            args = (typ, val, tb)
         res = self._step(1, args, &done)
         if done:
             raise StopIteration(res)

@@ -393,7 +393,14 @@ async def test_the_awaitable_protocol_by_hand():
         assert stop.value.value.text == "b"
         with pytest.raises(ZeroDivisionError):
             it.__anext__().__await__().throw(ZeroDivisionError)
-    assert stream.state.content == "ab" and not stream.state.completed
+        assert stream.state.content == "ab" and not stream.state.completed
+        stream = await l0.run(factory_of(["a", Event(type=COMPLETE)]), retry=NO_RETRY)
+        it = stream.__aiter__()
+        assert (await it.__anext__()).text == "a"
+        exc = KeyError("three-argument form")
+        with pytest.raises(KeyError) as info:
+            it.__anext__().__await__().throw(KeyError, exc, None)
+        assert info.value is exc
 
 
 # -- generated mixes -------------------------------------------------------------------------------
