@@ -100,7 +100,7 @@ class DriftSession:
         "_head", "_head_final", "_pos_ws", "_buf", "_prev_n", "_prev_tone", "_prev_md",
         # window state
         "_base", "_settled", "_mid", "_gpos", "_tail4", "_grams", "_old", "_peak", "_epoch", "_marks", "_last_mark",
-        "_mark_before", "_pieces", "_pcount", "_phot", "_meta_at", "_formal", "_informal", "_md_at",
+        "_mark_before", "_pieces", "_pcount", "_phot", "_pwarm", "_pwarm2", "_long_after", "_meta_at", "_formal", "_informal", "_md_at",
     )
 
     def __init__(self, config: DriftConfig | None = None) -> None:
@@ -128,7 +128,7 @@ class DriftSession:
         self._head_final = False
         self._buf: Any = None
         self._prev_n = 0
-        self._prev_tone = (0, 0)
+        self._prev_tone = (0, 0, 0, 0)  # formal and informal counts as ranges (lo, hi)
         self._prev_md = 0
         self._window_state(0)
 
@@ -149,6 +149,9 @@ class DriftSession:
         self._pieces: deque[tuple[int, str]] = deque()  # (start, key) of complete long sentences
         self._pcount: dict[str, int] = {}
         self._phot = 0  # sentences counted ``repetition_threshold`` times
+        self._pwarm = 0  # ... counted ``repetition_threshold - 1`` times
+        self._pwarm2 = 0  # ... counted ``repetition_threshold - 2`` times
+        self._long_after = -2  # mark after which the unfinished sentence is known to be long
         self._meta_at = -1  # latest start of a meta phrase
         self._formal: deque[int] = deque()  # starts of complete tone words
         self._informal: deque[int] = deque()
@@ -192,8 +195,9 @@ class DriftSession:
         size = cfg.sliding_window_size
         if size and n > pos:
             self._advance(buf, pos, n, size)
+        elif n != pos:
+            self._last = buf.slice(n - 1, n) if n else ""
         self._pos = n
-        self._last = buf.slice(n - 1, n) if n else ""
         if not self._head_final:
             self._head = buf.slice(0, _HEAD)
             self._head_final = len(self._head) >= _HEAD
@@ -206,12 +210,8 @@ class DriftSession:
         prev_full = min(self._prev_n, size) >= 100
         if cfg.detect_meta_commentary and tail and self._meta_at >= low_t:
             types.append("meta_commentary")
-        if cfg.detect_tone_shift:
-            tone = self._tone(buf, n, low_t) if tail and n else (0, 0)
-            before = self._prev_tone
-            if prev_full and (abs(tone[0] - before[0]) > 2 or abs(tone[1] - before[1]) > 2):
-                types.append("tone_shift")
-            self._prev_tone = tone
+        if cfg.detect_tone_shift and self._tone_shift(buf, n, low_t, tail, prev_full):
+            types.append("tone_shift")
         if cfg.detect_repetition and size and self._repetition(buf, n, start, size):
             types.append("repetition")
         if spike:
@@ -244,7 +244,8 @@ class DriftSession:
         settled = self._settled if words else pos
         start = max(base, min(settled, pos - _META_CARRY))
         seg = buf.slice(start, n)
-        low = _lower(seg)
+        self._last = seg[-1]
+        low = _lower(seg) if cfg.detect_meta_commentary or cfg.detect_tone_shift else None
         new = pos - start
         if cfg.detect_meta_commentary:
             if low is not None:
@@ -299,8 +300,13 @@ class DriftSession:
                 self._pieces.append((a, key))
                 c = self._pcount.get(key, 0) + 1
                 self._pcount[key] = c
-                if c == self.config.repetition_threshold:
+                th = self.config.repetition_threshold
+                if c == th:
                     self._phot += 1
+                elif c == th - 1:
+                    self._pwarm += 1
+                elif c == th - 2:
+                    self._pwarm2 += 1
 
     def _add_words(self, words: list[str]) -> None:
         tail4 = self._tail4
@@ -375,7 +381,8 @@ class DriftSession:
 
     # -- window detectors ----------------------------------------------------------------------
 
-    def _tone(self, buf: Any, n: int, low_t: int) -> tuple[int, int]:
+    def _tone(self, buf: Any, n: int, low_t: int) -> tuple[int, int, bool]:
+        """Tone word counts of the tail without its cut first word, and whether that word may add one."""
         formal, informal = self._formal, self._informal
         while formal and formal[0] < low_t:
             formal.popleft()
@@ -383,7 +390,8 @@ class DriftSession:
             informal.popleft()
         settled = self._settled
         if settled <= low_t:
-            return _tone(buf.slice(low_t, n))  # the whole tail is one unfinished run
+            f, i = _tone(buf.slice(low_t, n))  # the whole tail is one unfinished run
+            return f, i, False
         f, i = len(formal), len(informal)
         if settled < n:
             word = buf.slice(settled, n)
@@ -397,18 +405,35 @@ class DriftSession:
                 a, b = _tone(word, low)
                 f += a
                 i += b
-        if low_t:
-            # The window cuts a word: its remainder counts as a word of its own (as in the reference).
-            edge = buf.slice(low_t - 1, low_t + _TONE_LONGEST + 1)
-            if (len(edge) > 1 and _isword(edge[0]) and _isword(edge[1])
-                    and edge[1].lower() in _TONE_FIRST):
-                m = _TONE_EDGE.match(edge, 1)
-                if m is not None:
-                    if m.group(1):
-                        f += 1
-                    else:
-                        i += 1
-        return f, i
+        return f, i, low_t > 0
+
+    @staticmethod
+    def _tone_edge(buf: Any, low_t: int) -> tuple[int, int]:
+        """The window cuts a word: its remainder counts as a word of its own (as in the reference)."""
+        edge = buf.slice(low_t - 1, low_t + _TONE_LONGEST + 1)
+        if len(edge) > 1 and _isword(edge[0]) and _isword(edge[1]) and edge[1].lower() in _TONE_FIRST:
+            m = _TONE_EDGE.match(edge, 1)
+            if m is not None:
+                return (1, 0) if m.group(1) else (0, 1)
+        return 0, 0
+
+    def _tone_shift(self, buf: Any, n: int, low_t: int, tail: int, prev_full: bool) -> bool:
+        # A shift needs a count of 3 on one side; while every count is at most 2 the cut
+        # first word (worth at most one) is not looked at and the counts are kept as ranges.
+        f, i, pending = self._tone(buf, n, low_t) if tail and n else (0, 0, False)
+        pf_lo, pf_hi, pi_lo, pi_hi = self._prev_tone
+        if pending and max(f + 1, i + 1, pf_hi, pi_hi) >= 3:
+            df, di = self._tone_edge(buf, low_t)
+            f += df
+            i += di
+            pending = False
+        self._prev_tone = (f, f + pending, i, i + pending)
+        if not prev_full or pending:
+            return False
+        if pf_lo != pf_hi or pi_lo != pi_hi:
+            pn = self._prev_n
+            pf_lo, pi_lo = _tone(buf.slice(max(0, pn - tail), pn))
+        return abs(f - pf_lo) > 2 or abs(i - pi_lo) > 2
 
     def _repetition(self, buf: Any, n: int, start: int, size: int) -> bool:
         marks, pieces = self._marks, self._pieces
@@ -422,36 +447,47 @@ class DriftSession:
                 c = pcount[key]
                 if c == th:
                     self._phot -= 1
+                if c == th - 1:
+                    self._pwarm -= 1
+                if c == th - 2:
+                    self._pwarm2 -= 1
                 if c == 1:
                     del pcount[key]
                 else:
                     pcount[key] = c - 1
-        if len(marks) < 2:
-            return False  # a window with k marks has at most k + 1 sentences
+        if len(marks) < 2 or not pieces:
+            return False  # k marks make at most k + 1 sentences; both window ends are two
         count = len(pieces)
-        first = last = None
+        first = None
         if self._mark_before != start - 1:
             fm = marks[0]
             if fm - start > 20:
-                s = buf.slice(start, fm).strip()
-                if len(s) > 20:
-                    first = s.lower()
+                first = buf.slice(start, fm).strip()
+                if len(first) > 20:
                     count += 1
+                else:
+                    first = None
         lm = marks[-1]
-        if n - lm - 1 > 20:
-            s = buf.slice(lm + 1, n).strip()
-            if len(s) > 20:
-                last = s.lower()
-                count += 1
+        if self._long_after != lm and n - lm - 1 > 20 and len(buf.slice(lm + 1, n).strip()) > 20:
+            self._long_after = lm  # the unfinished last sentence only grows: long stays long
+        last_long = self._long_after == lm
+        count += last_long
         if count < 3:
             return False
         if self._phot:
             return True
-        pcount = self._pcount
-        if first is not None and pcount.get(first, 0) + 1 + (first == last) >= th:
-            return True
-        if last is not None and pcount.get(last, 0) + 1 >= th:
-            return True
+        # The cut first and unfinished last sentence add one occurrence each: their text is
+        # only needed when a complete sentence is counted often enough for that to matter.
+        warm = th <= 1 or self._pwarm > 0
+        if warm or (first is not None and last_long and (th <= 2 or self._pwarm2 > 0)):
+            pcount = self._pcount
+            last = buf.slice(lm + 1, n).strip().lower() if last_long else None
+            if first is not None:
+                first = first.lower()
+                if pcount.get(first, 0) + 1 + (first == last) >= th:
+                    return True
+            if last is not None and pcount.get(last, 0) + 1 >= th:
+                return True
         return self._phrases(buf, n, size, th)
 
     def _phrases(self, buf: Any, n: int, size: int, th: int) -> bool:
