@@ -99,7 +99,7 @@ class DriftSession:
         "config", "_core", "_tokens_seen", "_pos", "_last", "_lead", "_hedge", "_hedge_final", "_hedge_scan",
         "_head", "_head_final", "_pos_ws", "_buf", "_prev_n", "_prev_tone", "_prev_md",
         # window state
-        "_base", "_settled", "_mid", "_gpos", "_tail4", "_grams", "_old", "_peak", "_epoch", "_marks", "_last_mark",
+        "_base", "_settled", "_mid", "_gpos", "_tail4", "_grams", "_peak", "_epoch", "_marks", "_last_mark",
         "_mark_before", "_pieces", "_pcount", "_phot", "_pwarm", "_pwarm2", "_long_after", "_meta_at", "_formal", "_informal", "_md_at",
     )
 
@@ -140,7 +140,6 @@ class DriftSession:
         self._gpos = base  # words before this offset are counted in ``_grams``
         self._tail4: list[str] = []  # the four words before ``_gpos`` (lower-cased)
         self._grams: dict[tuple[str, ...], int] = {}  # 5-word phrase -> count since ``_epoch``
-        self._old: dict[tuple[str, ...], int] = {}  # the previous generation of counts
         self._peak = 0  # highest count in ``_grams``
         self._epoch = base
         self._marks: deque[int] = deque()  # offsets of . ! ? inside the window
@@ -312,12 +311,12 @@ class DriftSession:
         tail4 = self._tail4
         ws = tail4 + words if tail4 else words
         if len(ws) >= 5:
-            grams, old = self._grams, self._old
+            grams = self._grams
             before = len(grams)
             _count_elements(grams, _grams_of(ws))
-            if len(grams) - before != len(ws) - 4 or (old and not old.keys().isdisjoint(_grams_of(ws))):
+            if len(grams) - before != len(ws) - 4:
                 # A phrase seen before: the only case that can raise the peak above 1.
-                peak = max(grams[g] + old.get(g, 0) for g in _grams_of(ws))
+                peak = max(map(grams.__getitem__, _grams_of(ws)))
                 if peak > self._peak:
                     self._peak = peak
             elif not self._peak:
@@ -327,9 +326,9 @@ class DriftSession:
     def _fold(self, buf: Any, n: int, size: int) -> None:
         """Count the phrases of the words completed since the last fold (only when a check needs them).
 
-        Counts live in two generations, each spanning more than a window, so the
-        window always lies within ``_old`` + ``_grams``; the older one is dropped
-        when a new one starts (no per-word removal).
+        ``_grams`` counts every phrase since ``_epoch`` (at or before the window
+        start), an over-count of the window's phrases that can rule a repeat out;
+        it restarts from the window's phrases every ``8 * size`` characters.
         """
         settled, gpos = self._settled, self._gpos
         if settled <= gpos:
@@ -339,11 +338,9 @@ class DriftSession:
             # Words before the window never count again; phrases across the gap neither.
             gpos = start
             self._tail4 = []
-        if gpos - self._epoch > 2 * size + 256:
-            self._old = self._grams if self._gpos > start else {}
-            self._grams = {}
-            self._epoch = gpos
-            self._peak = max(self._old.values(), default=0)
+        if gpos - self._epoch > 8 * size + 512:
+            self._rebuild(buf, n, size)
+            return
         self._add_words(buf.slice(gpos, settled).lower().split())
         self._gpos = settled
 
@@ -357,7 +354,6 @@ class DriftSession:
             _count_elements(grams, _grams_of(words))
         self._tail4 = words[-4:]
         self._grams = grams
-        self._old = {}
         self._peak = max(grams.values(), default=0)
         self._epoch = start
         self._gpos = max(settled, start)
@@ -499,8 +495,7 @@ class DriftSession:
         candidate = self._peak >= th - 1
         if not candidate and self._settled < n and len(self._tail4) == 4:
             word = buf.slice(self._settled, n).lower()
-            gram = (*self._tail4, word)
-            candidate = self._grams.get(gram, 0) + self._old.get(gram, 0) >= th - 2
+            candidate = self._grams.get((*self._tail4, word), 0) >= th - 2
         if not candidate:
             return False
         if _phrase_repeated(buf.tail(size), th):
