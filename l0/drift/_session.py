@@ -100,7 +100,8 @@ class DriftSession:
         "_head", "_head_final", "_pos_ws", "_buf", "_prev_n", "_prev_tone", "_prev_md",
         # window state
         "_base", "_settled", "_mid", "_gpos", "_tail4", "_grams", "_peak", "_epoch", "_marks", "_last_mark",
-        "_mark_before", "_pieces", "_pcount", "_phot", "_pwarm", "_pwarm2", "_long_after", "_meta_at", "_formal", "_informal", "_md_at",
+        "_mark_before", "_pieces", "_pcount", "_phot", "_pwarm", "_pwarm2", "_long_after", "_meta_at", "_formal",
+        "_informal", "_md_at",
     )
 
     def __init__(self, config: DriftConfig | None = None) -> None:
@@ -200,7 +201,10 @@ class DriftSession:
         if not self._head_final:
             self._head = buf.slice(0, _HEAD)
             self._head_final = len(self._head) >= _HEAD
-        hedging = self._hedging(buf, n, bool(getattr(state, "completed", False)))
+        if self._hedge_final:
+            hedging = self._hedge
+        else:
+            hedging = self._hedging(buf, n, bool(getattr(state, "completed", False)))
 
         types: list[str] = []
         tail = min(_TAIL, size)

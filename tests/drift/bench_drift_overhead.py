@@ -126,7 +126,8 @@ def main() -> None:
         r = end_to_end(n, args.rounds if n < 100_000 else 2)
         raw = r["raw"]
         print(f"{n:>7} tokens: raw {raw:.3f} µs/token, core {r['core']:.3f} (+{r['core'] / raw - 1:.0%}), "
-              f"drift {r['drift']:.3f} (+{r['drift'] / raw - 1:.0%}); drift adds {r['drift'] - r['core']:.3f} µs/token")
+              f"drift {r['drift']:.3f} (+{r['drift'] / raw - 1:.0%}); "
+              f"drift adds {r['drift'] - r['core']:.3f} µs/token")
 
 
 if __name__ == "__main__":

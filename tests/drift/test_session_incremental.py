@@ -36,7 +36,8 @@ def _stream(rng: random.Random, size: int) -> list[str]:
         elif r < 0.9 and out:
             out.append(rng.choice(out))  # repeats make repetition fire
         else:
-            out.append(" ".join(rng.choice(["alpha", "beta", "gamma", "delta", "eps"]) for _ in range(rng.randint(1, 6))))
+            words = ["alpha", "beta", "gamma", "delta", "eps"]
+            out.append(" ".join(rng.choice(words) for _ in range(rng.randint(1, 6))))
     return out
 
 
