@@ -20,6 +20,8 @@ KERNEL_MODULES = {
     "JsonStreamState": "json_state",
     "EntropyRing": "entropy",
     "shannon_entropy": "entropy",
+    "Handoff": "hotloop",
+    "hot_iterate": "hotloop",
 }
 
 

@@ -15,7 +15,7 @@ names = {n: getattr(getattr(b, n), "__module__", None) for n in b.__all__}
 print(json.dumps({"backend": l0.__backend__, "selector": b.BACKEND, "names": names}))
 """
 
-KERNEL_NAMES = ("ContentBuffer", "JsonStreamState", "EntropyRing", "shannon_entropy")
+KERNEL_NAMES = ("ContentBuffer", "JsonStreamState", "EntropyRing", "shannon_entropy", "Handoff", "hot_iterate")
 
 
 def run_probe(backend: str | None, code: str = PROBE) -> subprocess.CompletedProcess:
