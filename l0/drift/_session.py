@@ -100,7 +100,8 @@ class DriftSession:
         "_head", "_head_final", "_pos_ws", "_buf", "_prev_n", "_prev_tone", "_prev_md",
         # window state
         "_base", "_settled", "_mid", "_gpos", "_tail4", "_grams", "_peak", "_epoch", "_marks", "_last_mark",
-        "_mark_before", "_pieces", "_pcount", "_phot", "_pwarm", "_pwarm2", "_long_after", "_meta_at", "_formal",
+        "_mark_before", "_pieces", "_pcount", "_phot", "_pwarm", "_pwarm2", "_long_after",
+        "_short_before", "_end_before", "_lead_after", "_first_len", "_wide_at", "_meta_at", "_formal",
         "_informal", "_md_at",
     )
 
@@ -152,6 +153,11 @@ class DriftSession:
         self._pwarm = 0  # ... counted ``repetition_threshold - 1`` times
         self._pwarm2 = 0  # ... counted ``repetition_threshold - 2`` times
         self._long_after = -2  # mark after which the unfinished sentence is known to be long
+        self._short_before = -2  # mark before which the cut first sentence is known to be short
+        self._end_before = (-2, 0)  # (mark, end of the last non-space character before it)
+        self._lead_after = (-2, 0)  # (mark, offset of the first non-space character after it)
+        self._first_len = 0  # stripped length of the cut first sentence (when long)
+        self._wide_at = -1  # offset of the latest non-ASCII character
         self._meta_at = -1  # latest start of a meta phrase
         self._formal: deque[int] = deque()  # starts of complete tone words
         self._informal: deque[int] = deque()
@@ -248,6 +254,8 @@ class DriftSession:
         start = max(base, min(settled, pos - _META_CARRY))
         seg = buf.slice(start, n)
         self._last = seg[-1]
+        if not seg.isascii():
+            self._wide_at = n - 1
         low = _lower(seg) if cfg.detect_meta_commentary or cfg.detect_tone_shift else None
         new = pos - start
         if cfg.detect_meta_commentary:
@@ -458,15 +466,10 @@ class DriftSession:
         if len(marks) < 2 or not pieces:
             return False  # k marks make at most k + 1 sentences; both window ends are two
         count = len(pieces)
-        first = None
+        first = False
         if self._mark_before != start - 1:
-            fm = marks[0]
-            if fm - start > 20:
-                first = buf.slice(start, fm).strip()
-                if len(first) > 20:
-                    count += 1
-                else:
-                    first = None
+            first = self._first_long(buf, start, marks[0])
+            count += first
         lm = marks[-1]
         if self._long_after != lm and n - lm - 1 > 20 and len(buf.slice(lm + 1, n).strip()) > 20:
             self._long_after = lm  # the unfinished last sentence only grows: long stays long
@@ -479,16 +482,74 @@ class DriftSession:
         # The cut first and unfinished last sentence add one occurrence each: their text is
         # only needed when a complete sentence is counted often enough for that to matter.
         warm = th <= 1 or self._pwarm > 0
-        if warm or (first is not None and last_long and (th <= 2 or self._pwarm2 > 0)):
+        if warm or (first and last_long and (th <= 2 or self._pwarm2 > 0)
+                     and self._same_length(buf, start, lm, n)):
             pcount = self._pcount
             last = buf.slice(lm + 1, n).strip().lower() if last_long else None
-            if first is not None:
-                first = first.lower()
-                if pcount.get(first, 0) + 1 + (first == last) >= th:
+            if first:
+                key = buf.slice(start, marks[0]).strip().lower()
+                if pcount.get(key, 0) + 1 + (key == last) >= th:
                     return True
             if last is not None and pcount.get(last, 0) + 1 >= th:
                 return True
         return self._phrases(buf, n, size, th)
+
+    def _first_long(self, buf: Any, start: int, fm: int) -> bool:
+        """Whether the window's cut first sentence ``buf[start:fm]`` is longer than 20 characters stripped."""
+        if fm - start <= 20 or self._short_before == fm:
+            return False
+        if self._end_before[0] != fm:
+            # End of the sentence's last non-space character, once per mark.
+            probe = max(start, fm - 64)
+            text = buf.slice(probe, fm).rstrip()
+            if not text and probe > start:
+                probe = start
+                text = buf.slice(start, fm).rstrip()
+            self._end_before = (fm, probe + len(text))
+        end = self._end_before[1]
+        head = buf.slice(start, min(fm, start + 64))
+        lead = len(head) - len(head.lstrip())
+        if lead == len(head) and start + 64 < fm:
+            rest = buf.slice(start, fm)
+            lead = len(rest) - len(rest.lstrip())
+        if end - (start + lead) > 20:
+            self._first_len = end - (start + lead)
+            return True
+        self._short_before = fm  # the window start only moves on: it stays short
+        return False
+
+    @staticmethod
+    def _first_phrase(buf: Any, start: int, n: int) -> tuple[str, ...] | None:
+        """The window's first 5-word phrase if the window start cuts a word (else it is counted)."""
+        if not start or buf.slice(start - 1, start).isspace():
+            return None
+        text = buf.slice(start, min(n, start + 256))
+        if text[:1].isspace():
+            return None
+        words = text.lower().split()
+        if len(words) < 6 and start + 256 < n:
+            words = buf.slice(start, n).lower().split()
+        return tuple(words[:5]) if len(words) >= 5 else None
+
+    def _same_length(self, buf: Any, start: int, lm: int, n: int) -> bool:
+        """False only if the stripped first and last sentences of the window cannot be equal once lower-cased.
+
+        Lower-casing keeps the length of ASCII text, so unequal lengths rule equality out
+        unless the window has a non-ASCII character.
+        """
+        if self._wide_at >= start:
+            return True
+        if self._lead_after[0] != lm:
+            head = buf.slice(lm + 1, min(n, lm + 65))
+            stripped = head.lstrip()
+            if not stripped:
+                return True  # a long whitespace run: decide from the text itself
+            self._lead_after = (lm, lm + 1 + len(head) - len(stripped))
+        tail = buf.slice(max(lm + 1, n - 64), n)
+        end = n - (len(tail) - len(tail.rstrip()))
+        if end == n - len(tail) and n - 64 > lm + 1:
+            return True
+        return end - self._lead_after[1] == self._first_len
 
     def _phrases(self, buf: Any, n: int, size: int, th: int) -> bool:
         # ``_grams`` over-counts (it may hold phrases that left the window): it can only
@@ -496,10 +557,19 @@ class DriftSession:
         # window's cut first word or its unfinished last word; the first adds one
         # occurrence and the second one more, so below these bounds nothing can repeat.
         self._fold(buf, n, size)
-        candidate = self._peak >= th - 1
-        if not candidate and self._settled < n and len(self._tail4) == 4:
-            word = buf.slice(self._settled, n).lower()
-            candidate = self._grams.get((*self._tail4, word), 0) >= th - 2
+        grams, peak = self._grams, self._peak
+        candidate = peak >= th
+        if not candidate and peak + 2 >= th:
+            start = max(self._base, n - size)
+            last = None
+            if self._settled < n and len(self._tail4) == 4 and self._settled > start:
+                last = (*self._tail4, buf.slice(self._settled, n).lower())
+            first = None
+            if peak + 1 >= th or (last is not None and grams.get(last, 0) + 2 >= th):
+                first = self._first_phrase(buf, start, n)
+            both = first is not None and first == last
+            candidate = ((last is not None and grams.get(last, 0) + 1 + both >= th)
+                         or (first is not None and grams.get(first, 0) + 1 + both >= th))
         if not candidate:
             return False
         if _phrase_repeated(buf.tail(size), th):
