@@ -81,11 +81,12 @@ async def _run(n: int, **kw: Any) -> float:
     return time.process_time() - t0
 
 
-def end_to_end(n: int, rounds: int) -> dict[str, float]:
+def end_to_end(n: int, rounds: int, old: Any = None) -> dict[str, float]:
     """Median µs per token of raw iteration, l0.run and l0.run + drift (interleaved rounds)."""
     from l0.drift import DriftDetector
 
-    times: dict[str, list[float]] = {"raw": [], "core": [], "drift": []}
+    names = ["raw", "core", "drift"] + (["drift_old"] if old is not None else [])
+    times: dict[str, list[float]] = {name: [] for name in names}
     runs = max(1, 20000 // n)
     for _ in range(rounds):
         for name in times:
@@ -94,8 +95,10 @@ def end_to_end(n: int, rounds: int) -> dict[str, float]:
                     t = asyncio.run(_raw(n))
                 elif name == "core":
                     t = asyncio.run(_run(n))
-                else:
+                elif name == "drift":
                     t = asyncio.run(_run(n, drift_detector=DriftDetector()))
+                else:
+                    t = asyncio.run(_run(n, drift_detector=old.DriftDetector()))
                 times[name].append(t / n * 1e6)
     return {k: statistics.median(v) for k, v in times.items()}
 
@@ -122,12 +125,16 @@ def main() -> None:
         print(f"µs/check {label:22s} " + "   ".join(cells))
     if args.skip_e2e:
         return
+    old = modules[1][1] if args.old else None
     for n in (2000, 200_000):
-        r = end_to_end(n, args.rounds if n < 100_000 else 2)
+        r = end_to_end(n, args.rounds if n < 100_000 else 2, old)
         raw = r["raw"]
-        print(f"{n:>7} tokens: raw {raw:.3f} µs/token, core {r['core']:.3f} (+{r['core'] / raw - 1:.0%}), "
-              f"drift {r['drift']:.3f} (+{r['drift'] / raw - 1:.0%}); "
-              f"drift adds {r['drift'] - r['core']:.3f} µs/token")
+        line = (f"{n:>7} tokens: raw {raw:.3f} µs/token, core {r['core']:.3f} (+{r['core'] / raw - 1:.0%}), "
+                f"drift {r['drift']:.3f} (+{r['drift'] / raw - 1:.0%}, adds {r['drift'] - r['core']:.3f})")
+        if old is not None:
+            line += f", old drift {r['drift_old']:.3f} (+{r['drift_old'] / raw - 1:.0%}, adds " \
+                    f"{r['drift_old'] - r['core']:.3f})"
+        print(line)
 
 
 if __name__ == "__main__":
