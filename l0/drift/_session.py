@@ -57,6 +57,10 @@ _JUMP_SLACK = 64
 _ASCII_WORDS = bytes(c if c < 128 and (chr(c).isalnum() or c == 95) else 32 for c in range(256))
 # A tone word as a whole space-delimited run of the translated, space-padded text.
 _TONE_RUN = re.compile(b" (?:" + b"|".join(w.encode() for w in _FORMAL_WORDS + _INFORMAL_WORDS) + b") ")
+# The same, or (group 1 unset) the part after a space of some meta phrase, as it reads once
+# translated: every alternative starts after a space, so the regex only stops at spaces.
+_HINTS = re.compile(b" (?:(" + b"|".join(w.encode() for w in _FORMAL_WORDS + _INFORMAL_WORDS) + b") |"
+                    b"an ai|actually|personal|but i|explain|clarify|other words)")
 
 
 def _meta_hint(low: str) -> bool:
@@ -254,11 +258,20 @@ class DriftSession:
         start = max(base, min(settled, pos - _META_CARRY))
         seg = buf.slice(start, n)
         self._last = seg[-1]
-        if not seg.isascii():
+        ascii_ = seg.isascii()
+        if not ascii_:
             self._wide_at = n - 1
         low = _lower(seg) if cfg.detect_meta_commentary or cfg.detect_tone_shift else None
+        tone_hint = meta_hint = True
+        if low is not None and ascii_:
+            # One pass over the word runs rules out both meta phrases and tone words.
+            m = _HINTS.search(b" " + low.encode("ascii").translate(_ASCII_WORDS) + b" ")
+            if m is None:
+                tone_hint = meta_hint = False
+            elif m.group(1) is None:
+                tone_hint = _has_tone_word(low)
         new = pos - start
-        if cfg.detect_meta_commentary:
+        if cfg.detect_meta_commentary and meta_hint:
             if low is not None:
                 if _meta_hint(low):
                     at = max(low.rfind(p) for p in _META_PHRASES)
@@ -290,7 +303,7 @@ class DriftSession:
             cut = seg.rsplit(None, 1)
             end = n - len(cut[-1])
         if end > settled:
-            if cfg.detect_tone_shift:
+            if cfg.detect_tone_shift and tone_hint:
                 self._add_tone(buf, seg[k:end - start], low[k:end - start] if low is not None else None, settled)
             self._settled = end
             self._mid = False
