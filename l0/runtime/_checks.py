@@ -19,7 +19,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._runner import Runner
 
 __all__ = ["new_session", "new_drift_session", "violation_dict", "evaluate", "guardrail_phase", "drift_check",
-           "other_event", "finish_tool_calls"]
+           "complete_event", "other_event", "finish_tool_calls"]
 
 
 # -- sessions --------------------------------------------------------------------------------------
@@ -204,6 +204,15 @@ def _parse_args(text: str) -> dict[str, Any]:
     return value if isinstance(value, dict) else {"_raw": text}
 
 
+def complete_event(att: Attempt, ev: Event) -> None:
+    """Hold back a COMPLETE event (delivered after the final checks pass) and note its finish reason."""
+    att.complete_event = ev
+    reason = ev.finish_reason
+    if reason is None and ev.metadata:
+        reason = ev.metadata.get("finish_reason")
+    att.finish_reason = reason
+
+
 async def other_event(run: Runner, att: Attempt, ev: Event) -> bool:
     """Bookkeeping for a non-token event; True if the consumer should get it now."""
     t = ev.type
@@ -213,11 +222,7 @@ async def other_event(run: Runner, att: Attempt, ev: Event) -> bool:
             att.watchdog.mark = run.loop_time()
         return await _tool_fragment(run, att, ev)
     if t is EventType.COMPLETE or t == "complete":
-        att.complete_event = ev
-        reason = ev.finish_reason
-        if reason is None and ev.metadata:
-            reason = ev.metadata.get("finish_reason")
-        att.finish_reason = reason
+        complete_event(att, ev)
         return False  # delivered after the final checks pass
     if t is EventType.ERROR or t == "error":
         att.inband_error = ev.error if ev.error is not None else "in-band error event"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+from operator import is_not
 from types import FunctionType
 from collections import deque
 from collections.abc import Callable
@@ -32,7 +33,7 @@ _CALLBACK_ARGS: tuple[str, ...] = ("on_start", "on_complete", "on_error", "on_st
                   "on_tool_call", "on_token")
 
 
-_CALLBACK_NAMES = frozenset(_CALLBACK_ARGS)
+_NONES = (None,) * len(_CALLBACK_ARGS)
 
 
 def _wants_context(factory: Callable[..., Any]) -> bool:
@@ -86,6 +87,8 @@ class _OneShot:
 
 def _source(value: Any, name: str) -> tuple[Callable[..., Any], bool, bool]:
     """``(factory, wants_context, single_use)`` for a ``stream``/``fallbacks`` entry."""
+    if type(value) is FunctionType:
+        return value, _wants_context(value), False
     if callable(value) and not hasattr(value, "__aiter__"):
         return value, _wants_context(value), False
     if _is_single_source(value):
@@ -97,15 +100,20 @@ def _source(value: Any, name: str) -> tuple[Callable[..., Any], bool, bool]:
 
 
 _DEFAULT_RETRY: Retry | None = None
+_DEFAULT_INTERVALS: CheckIntervals | None = None
+
+
+def _default_retry() -> Retry:
+    global _DEFAULT_RETRY
+    # The runtime only reads its Retry, so one default instance serves every run.
+    if _DEFAULT_RETRY is None:
+        _DEFAULT_RETRY = Retry()
+    return _DEFAULT_RETRY
 
 
 def _check_retry(retry: Any) -> Retry:
-    global _DEFAULT_RETRY
     if retry is None:
-        # The runtime only reads its Retry, so one default instance serves every run.
-        if _DEFAULT_RETRY is None:
-            _DEFAULT_RETRY = Retry()
-        return _DEFAULT_RETRY
+        return _default_retry()
     if not isinstance(retry, Retry):
         raise TypeError(f"retry must be a l0.Retry or None, got {type(retry).__name__}")
     for field in ("attempts", "max_retries"):
@@ -136,8 +144,12 @@ def _check_timeout(timeout: Any) -> Timeout | None:
 
 
 def _check_intervals(value: Any) -> CheckIntervals:
+    global _DEFAULT_INTERVALS
     if value is None:
-        return CheckIntervals()
+        # Only read by the runtime (never handed out), so one default instance serves every run.
+        if _DEFAULT_INTERVALS is None:
+            _DEFAULT_INTERVALS = CheckIntervals()
+        return _DEFAULT_INTERVALS
     if isinstance(value, dict):
         try:
             return CheckIntervals(**value)
@@ -199,65 +211,78 @@ def _raw_store(value: Any) -> Any:
 
 
 def validate(stream: Any, options: dict[str, Any], *, single_use: bool = False) -> dict[str, Any]:
-    """Check every argument of a run now and return the runner's configuration."""
+    """Check every argument of a run now and return the runner's configuration.
+
+    Checks run in a fixed order (the first bad argument is the one reported);
+    an argument left at its default skips its check, whose result is known.
+    """
+    get = options.get
     factory, wants, one_shot = _source(stream, "stream")
     streams = [(factory, wants, one_shot or single_use)]
-    fallbacks = options.get("fallbacks")
+    fallbacks = get("fallbacks")
     if fallbacks is not None:
         if not isinstance(fallbacks, (list, tuple)):
             raise TypeError(f"fallbacks must be a list of stream factories or None, got {type(fallbacks).__name__}")
         for i, fb in enumerate(fallbacks):
             fb_factory, fb_wants, fb_once = _source(fb, f"fallbacks[{i}]")
             streams.append((fb_factory, fb_wants, fb_once))
-    drift = options.get("drift_detector")
+    drift = get("drift_detector")
     if drift is not None and not (callable(getattr(drift, "new_session", None)) or callable(getattr(drift, "check", None))):
         raise TypeError(f"drift_detector must be a DriftDetector or None, got {type(drift).__name__}")
-    context = options.get("context")
+    context = get("context")
     if context is not None and not isinstance(context, dict):
         raise TypeError(f"context must be a dict or None, got {type(context).__name__}")
-    on_event = options.get("on_event")
+    on_event = get("on_event")
     if on_event is not None and not callable(on_event):
         raise TypeError(f"on_event must be callable or None, got {type(on_event).__name__}")
-    build = options.get("build_continuation_prompt")
+    build = get("build_continuation_prompt")
     if build is not None and not callable(build):
         raise TypeError(f"build_continuation_prompt must be callable or None, got {type(build).__name__}")
-    truncation = options.get("truncation", "retry")
+    truncation = get("truncation", "retry")
     if truncation not in TRUNCATION_POLICIES:
         raise ValueError(f"truncation must be one of {', '.join(TRUNCATION_POLICIES)}, got {truncation!r}")
-    callbacks = merge_callbacks(options.get("callbacks"),
-                                {k: v for k, v in options.items() if v is not None and k in _CALLBACK_NAMES})
+    bundle = get("callbacks")
+    if bundle is None and not any(map(is_not, map(get, _CALLBACK_ARGS), _NONES)):
+        callbacks: dict[str, Any] = {}
+    else:
+        callbacks = merge_callbacks(bundle, {k: v for k in _CALLBACK_ARGS if (v := get(k)) is not None})
+    rules = get("guardrails")
+    retry = get("retry")
+    timeout = get("timeout")
+    adapter = get("adapter")
+    continuation = get("continue_from_last_good_token", False)
     return {
         "streams": streams,
-        "guardrails": _check_rules(options.get("guardrails")),
+        "guardrails": [] if rules is None else _check_rules(rules),
         "drift_detector": drift,
-        "retry": _check_retry(options.get("retry")),
-        "timeout": _check_timeout(options.get("timeout")),
-        "check_intervals": _check_intervals(options.get("check_intervals")),
-        "adapter": _check_adapter(options.get("adapter")),
+        "retry": _default_retry() if retry is None else _check_retry(retry),
+        "timeout": None if timeout is None else _check_timeout(timeout),
+        "check_intervals": _check_intervals(get("check_intervals")),
+        "adapter": None if adapter is None else _check_adapter(adapter),
         "on_event": on_event,
         "context": context,
-        "buffer_tool_calls": bool(options.get("buffer_tool_calls", False)),
-        "continuation": _check_continuation(options.get("continue_from_last_good_token", False)),
+        "buffer_tool_calls": bool(get("buffer_tool_calls", False)),
+        "continuation": None if continuation is False or continuation is None else _check_continuation(continuation),
         "build_continuation_prompt": build,
         "callbacks": callbacks,
         "truncation": truncation,
-        "keep_raw_chunks": options.get("keep_raw_chunks", False),
-        "token_events": bool(options.get("token_events", False)),
+        "keep_raw_chunks": get("keep_raw_chunks", False),
+        "token_events": bool(get("token_events", False)),
     }
 
 
 def start(cfg: dict[str, Any]) -> Stream[Any]:
     """Build the runner and its stream; emits SESSION_START. No factory is called yet."""
-    cfg = dict(cfg)
-    cfg["bus"] = EventBus(cfg["on_event"], cfg["context"])
-    cfg["raw_chunks"] = _raw_store(cfg["keep_raw_chunks"])
-    run = Runner(cfg)
+    bus = EventBus(cfg["on_event"], cfg["context"])
+    keep = cfg["keep_raw_chunks"]
+    run = Runner(cfg, bus, None if keep is False or keep is None else _raw_store(keep))
     # The consumer iterates the hot iterator, which runs drive() and serves plain tokens itself.
     gen = hot_iterate(drive(run))
     run.gen = gen
     stream: Stream[Any] = Stream(gen, run.state, run.abort, errors=run.errors, raw_chunks=run.raw_chunks)
     stream._runner = run
-    run.emit(O.SESSION_START, attempt=1, isRetry=False, isFallback=False)
+    if bus.enabled:
+        run.emit(O.SESSION_START, attempt=1, isRetry=False, isFallback=False)
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("Starting L0 stream: %s", run.bus.stream_id)
     return stream

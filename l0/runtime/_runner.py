@@ -8,9 +8,11 @@ cadence) and :meth:`Runner.handle` (non-token events and the resume prelude).
 from __future__ import annotations
 
 import asyncio
+import functools
 import inspect
 import logging
 import time
+from types import AsyncGeneratorType
 from typing import Any
 
 from l0.adapters._registry import resolve_adapter
@@ -32,50 +34,66 @@ logger = logging.getLogger("l0")
 sleep = asyncio.sleep  # module attribute so tests can inject a fake clock
 
 _TOKEN = EventType.TOKEN
+_COMPLETE = EventType.COMPLETE
+_FROM_CFG: Any = object()
 
 
 class Runner:
     """One ``run()``: configuration, the live :class:`State`, the bus, retry counters and the source list."""
 
-    def __init__(self, cfg: dict[str, Any]) -> None:
+    # Defaults read from the class until a run first assigns them (fewer stores per run).
+    gen: Any = None
+    stop_generator: Any = None
+    finished = False
+    aborted = False
+    stream_index = 0
+    attempt_number = 0
+    attempt_count = 0
+    pending_resume: str | None = None
+    previous_error: BaseException | None = None
+    current: Attempt | None = None
+    net_failed = False
+    dropped = False
+    checkpoints_created = 0
+    started_ms = 0.0
+    _abort_cancel: int | None = None
+    backoff_task: asyncio.Future[Any] | None = None
+    loop_time: Any = time.monotonic
+
+    def __init__(self, cfg: dict[str, Any], bus: Any = None, raw_chunks: Any = _FROM_CFG) -> None:
+        if bus is None:
+            bus = cfg["bus"]
+        if raw_chunks is _FROM_CFG:
+            raw_chunks = cfg["raw_chunks"]
         self.state = State()
         self.streams: list[tuple[Any, bool, bool]] = cfg["streams"]
         self.guardrails: list[Any] = cfg["guardrails"]
         self.drift_detector = cfg["drift_detector"]
         self.retry = cfg["retry"]
-        self.retry_mgr = RetryManager(self.retry)
         self.timeout = cfg["timeout"]
         self.intervals = cfg["check_intervals"]
         self.adapter_hint = cfg["adapter"]
-        self.bus = cfg["bus"]
-        self.emit = self.bus.emit
+        self.bus = bus
+        self.emit = bus.emit
         self.context = cfg["context"]
         self.buffer_tool_calls: bool = cfg["buffer_tool_calls"]
         self.continuation = cfg["continuation"]
         self.build_prompt = cfg["build_continuation_prompt"]
         self.cbs: dict[str, Any] = cfg["callbacks"]
         self.truncation: str = cfg["truncation"]
-        self.raw_chunks: Any = cfg["raw_chunks"]
-        self.token_events: bool = cfg["token_events"] and self.bus.enabled
-        self.token_callback = self._make_token_callback()
+        self.raw_chunks: Any = raw_chunks
         self.errors: list[BaseException] = []
-        self.gen: Any = None
-        self.stop_generator: Any = None
-        self.finished = False
-        self.aborted = False
-        self.stream_index = 0
-        self.attempt_number = 0
-        self.attempt_count = 0
-        self.pending_resume: str | None = None
-        self.previous_error: BaseException | None = None
-        self.current: Attempt | None = None
-        self.net_failed = False
-        self.dropped = False
-        self.checkpoints_created = 0
-        self.started_ms = time.time() * 1000.0
-        self._abort_cancel: int | None = None
-        self.backoff_task: asyncio.Future[Any] | None = None
-        self.loop_time: Any = time.monotonic
+        if bus.enabled:
+            self.started_ms = time.time() * 1000.0
+            self.token_events: bool = cfg["token_events"]
+        else:
+            self.token_events = False
+        self.token_callback = self._make_token_callback() if self.cbs or self.token_events else None
+
+    @functools.cached_property
+    def retry_mgr(self) -> RetryManager:
+        """Retry counters and decisions; built when first needed (a run that never fails never needs it)."""
+        return RetryManager(self.retry)
 
     # -- callbacks ------------------------------------------------------------------------------
 
@@ -163,9 +181,12 @@ class Runner:
         state.truncated = False
         if att.is_retry:
             self.emit(O.ATTEMPT_START, attempt=att.number, isRetry=True, isFallback=att.is_fallback)
-        await self.fire("on_start", att.number, att.is_retry, att.is_fallback)
-        resume, self.pending_resume = self.pending_resume, None
+        if "on_start" in self.cbs:
+            await self.fire("on_start", att.number, att.is_retry, att.is_fallback)
+        resume = self.pending_resume
         prompt = None
+        if resume is not None:
+            self.pending_resume = None
         if resume:
             if self._checkpoint_valid(resume):
                 self.emit(O.CONTINUATION_START, checkpointLength=len(resume))
@@ -183,16 +204,21 @@ class Runner:
                     prompt = self.build_prompt(resume)
             else:
                 self.reset_content()
-        att.context = StreamContext(
-            attempt=att.index,
-            retry_count=self.retry_mgr.total_retries,
-            fallback_index=self.stream_index,
-            checkpoint=att.checkpoint,
-            continuation_prompt=prompt,
-            is_continuation=att.resuming,
-            previous_error=self.previous_error,
-        )
-        self._prepare_checks(att)
+        if self.streams[self.stream_index][1]:
+            # Only a factory that takes an argument ever sees the context.
+            att.context = StreamContext(
+                attempt=att.index,
+                retry_count=self.retry_mgr.total_retries,
+                fallback_index=self.stream_index,
+                checkpoint=att.checkpoint,
+                continuation_prompt=prompt,
+                is_continuation=att.resuming,
+                previous_error=self.previous_error,
+            )
+        if self.continuation is None and not self.guardrails and self.drift_detector is None:
+            att.schedule(state.token_count)
+        else:
+            self._prepare_checks(att)
         return att
 
     def _checkpoint_valid(self, checkpoint: str) -> bool:
@@ -237,17 +263,21 @@ class Runner:
 
     async def open_attempt(self, att: Attempt) -> Any:
         emit = self.emit
-        emit(O.STREAM_INIT)
+        enabled = self.bus.enabled
+        if enabled:
+            emit(O.STREAM_INIT)
         factory, wants_context, _ = self.streams[self.stream_index]
         raw = factory(att.context) if wants_context else factory()
-        if inspect.isawaitable(raw):
+        if type(raw) is not AsyncGeneratorType and inspect.isawaitable(raw):
             raw = await raw
         att.raw = raw
-        emit(O.ADAPTER_WRAP_START)
+        if enabled:
+            emit(O.ADAPTER_WRAP_START)
         adapter = resolve_adapter(raw, self.adapter_hint)
         att.adapter = adapter
-        emit(O.ADAPTER_DETECTED, adapterId=getattr(adapter, "name", type(adapter).__name__))
-        emit(O.STREAM_READY)
+        if enabled:
+            emit(O.ADAPTER_DETECTED, adapterId=getattr(adapter, "name", type(adapter).__name__))
+            emit(O.STREAM_READY)
         if self.net_failed:
             self.net_failed = False
             emit(O.NETWORK_RECOVERY, attempt=att.number, fallbackIndex=self.stream_index)
@@ -269,9 +299,10 @@ class Runner:
             source = source.__aiter__()
             att.coerce = self._coerce_adapted
         att.source = source
-        emit(O.ADAPTER_WRAP_END)
+        if enabled:
+            emit(O.ADAPTER_WRAP_END)
         loop = asyncio.get_running_loop()
-        att.task = asyncio.current_task()
+        att.task = asyncio.current_task(loop)
         if type(loop).time is asyncio.BaseEventLoop.time:
             self.loop_time = time.monotonic
         else:
@@ -316,6 +347,9 @@ class Runner:
                     if pending is not None:
                         await self.settle(att, pending)
             return ev
+        if t is _COMPLETE:
+            _checks.complete_event(att, ev)
+            return None
         return ev if await _checks.other_event(self, att, ev) else None
 
     async def due(self, att: Attempt, ev: Event, text: str) -> int:
@@ -368,8 +402,11 @@ class Runner:
     # -- end of an attempt ----------------------------------------------------------------------
 
     async def end_of_stream(self, att: Attempt) -> list[Event]:
-        self.emit(O.FINALIZATION_START, tokenCount=self.state.token_count)
-        return await _checks.finish_tool_calls(self, att)
+        if self.bus.enabled:
+            self.emit(O.FINALIZATION_START, tokenCount=self.state.token_count)
+        if att.tool_seen or att.tool_buf:
+            return await _checks.finish_tool_calls(self, att)
+        return []
 
     async def finalize(self, att: Attempt) -> None:
         state = self.state
@@ -409,15 +446,19 @@ class Runner:
                       pendingChars=len(state.buffer) - att.drift_pos)
         if self.continuation is not None:
             state.checkpoint = state.buffer.slice(0, att.ckpt_len)
-        self.emit(O.FINALIZATION_END, tokenCount=state.token_count, contentLength=len(state.buffer))
+        if self.bus.enabled:
+            self.emit(O.FINALIZATION_END, tokenCount=state.token_count, contentLength=len(state.buffer))
 
     async def complete(self, att: Attempt) -> None:
         state = self.state
-        if att.fallback_index > 0:
-            self.emit(O.FALLBACK_END, index=att.fallback_index)
-        self.emit(O.COMPLETE, tokenCount=state.token_count, contentLength=len(state.buffer))
-        logger.debug("Stream complete: %d tokens", state.token_count)
-        await self.fire("on_complete", state)
+        if self.bus.enabled:
+            if att.fallback_index > 0:
+                self.emit(O.FALLBACK_END, index=att.fallback_index)
+            self.emit(O.COMPLETE, tokenCount=state.token_count, contentLength=len(state.buffer))
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug("Stream complete: %d tokens", state.token_count)
+        if "on_complete" in self.cbs:
+            await self.fire("on_complete", state)
         self.session_end(success=True)
 
     def close_session(self) -> None:
