@@ -19,6 +19,11 @@ test-cython:
 test-python:
 	L0_BACKEND=python $(PYTHON) -m pytest -q $(PYTEST_ARGS)
 
+# Smoke-runs every asv benchmark once (exit 2 if any errors); about a minute.
+asv-smoke:
+	cd asv_bench && $(PYTHON) -m asv machine --yes >/dev/null && \
+	L0_ASV_MAX_TOKENS=20000 $(PYTHON) -m asv run --quick --dry-run --python=same --show-stderr
+
 demo: install
 	$(PYTHON) -m l0 demo
 
