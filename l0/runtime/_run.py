@@ -275,13 +275,16 @@ def start(cfg: dict[str, Any]) -> Stream[Any]:
     """Build the runner and its stream; emits SESSION_START. No factory is called yet."""
     bus = EventBus(cfg["on_event"], cfg["context"])
     keep = cfg["keep_raw_chunks"]
-    run = Runner(cfg, bus, None if keep is False or keep is None else _raw_store(keep))
+    return _launch(Runner(cfg, bus, None if keep is False or keep is None else _raw_store(keep)))
+
+
+def _launch(run: Runner) -> Stream[Any]:
     # The consumer iterates the hot iterator, which runs drive() and serves plain tokens itself.
     gen = hot_iterate(drive(run))
     run.gen = gen
     stream: Stream[Any] = Stream(gen, run.state, run.abort, errors=run.errors, raw_chunks=run.raw_chunks)
     stream._runner = run
-    if bus.enabled:
+    if run.bus.enabled:
         run.emit(O.SESSION_START, attempt=1, isRetry=False, isFallback=False)
     if logger.isEnabledFor(logging.DEBUG):
         logger.debug("Starting L0 stream: %s", run.bus.stream_id)
@@ -323,6 +326,16 @@ async def _internal_run(
     token_events: bool = False,
 ) -> Stream[Any]:
     """Validate everything, emit SESSION_START and return the :class:`Stream` (lazy: nothing runs yet)."""
+    if (fallbacks is None and guardrails is None and drift_detector is None and retry is None and timeout is None
+            and check_intervals is None and adapter is None and on_event is None and context is None
+            and buffer_tool_calls is False and continue_from_last_good_token is False
+            and build_continuation_prompt is None and callbacks is None and on_start is None and on_complete is None
+            and on_error is None and on_stream_event is None and on_violation is None and on_retry is None
+            and on_fallback is None and on_resume is None and on_checkpoint is None and on_timeout is None
+            and on_abort is None and on_drift is None and on_tool_call is None and on_token is None
+            and truncation == "retry" and keep_raw_chunks is False and token_events is False):
+        # Every option at its default: only the stream needs checking (the common case, kept cheap).
+        return _launch(Runner.plain([_source(stream, "stream")], EventBus(), _DEFAULT_RETRY or _default_retry()))
     options = dict(locals())
     options.pop("stream")
     return start(validate(stream, options))

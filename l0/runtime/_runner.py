@@ -12,15 +12,17 @@ import functools
 import inspect
 import logging
 import time
-from types import AsyncGeneratorType
+from collections.abc import Mapping, Sequence
+from types import AsyncGeneratorType, MappingProxyType
 from typing import Any
 
+from l0._backend import ContentBuffer
 from l0.adapters._registry import resolve_adapter
 from l0.adapters.event import AdaptedEvent, EventPassthroughAdapter, StreamItemError, coerce_item
 from l0.errors import truncation_error
 from l0.events import ObservabilityEventType as O
 from l0.retry import RetryManager
-from l0.types import Event, EventType, State
+from l0.types import CheckIntervals, Event, EventType, Retry, State, Timeout
 
 from . import _checks
 from ._callbacks import call_safely
@@ -36,12 +38,74 @@ sleep = asyncio.sleep  # module attribute so tests can inject a fake clock
 _TOKEN = EventType.TOKEN
 _COMPLETE = EventType.COMPLETE
 _FROM_CFG: Any = object()
+_LIST_FIELDS = ("violations", "network_errors", "data_outputs")
+
+
+def _state_factory() -> Any:
+    """A function returning a fresh ``State()``, cheaper than the dataclass ``__init__`` when possible.
+
+    ``State()`` with no arguments is a fixed set of immutable defaults, three
+    empty lists and an empty buffer; copying a template of its ``__dict__``
+    (same keys, same order) costs about half. Used only when a probe shows the
+    copy is exactly what ``State()`` builds; otherwise ``State`` itself.
+    """
+    probe = State()
+    attrs = getattr(probe, "__dict__", None)
+    if (attrs is None or type(probe).__setattr__ is not object.__setattr__
+            or type(attrs.get("buffer")) is not ContentBuffer or len(attrs["buffer"]) != 0):
+        return State
+    for name, value in attrs.items():
+        if name == "buffer":
+            continue
+        if name in _LIST_FIELDS:
+            if type(value) is not list or value:
+                return State
+        elif not (value is None or type(value) in (bool, int, float, str)):
+            return State
+    if sum(1 for name in _LIST_FIELDS if name in attrs) != len(_LIST_FIELDS):
+        return State
+    template = dict(attrs)
+    new = object.__new__
+
+    def make_state() -> State:
+        state = new(State)
+        fields = state.__dict__
+        fields.update(template)
+        fields["buffer"] = ContentBuffer()
+        fields["violations"] = []
+        fields["network_errors"] = []
+        fields["data_outputs"] = []
+        return state
+
+    copy = make_state()
+    if list(copy.__dict__) != list(attrs) or repr(copy) != repr(probe) or copy.__getstate__() != probe.__getstate__():
+        return State
+    return make_state
+
+
+_new_state = _state_factory()
 
 
 class Runner:
     """One ``run()``: configuration, the live :class:`State`, the bus, retry counters and the source list."""
 
-    # Defaults read from the class until a run first assigns them (fewer stores per run).
+    # Defaults read from the class until a run assigns them (fewer stores per run). The first
+    # group is the configuration of a run with every option at its default (see ``plain``).
+    guardrails: Sequence[Any] = ()
+    drift_detector: Any = None
+    timeout: Timeout | None = None
+    intervals = CheckIntervals()
+    adapter_hint: Any = None
+    context: dict[str, Any] | None = None
+    buffer_tool_calls = False
+    continuation: Any = None
+    build_prompt: Any = None
+    cbs: Mapping[str, Any] = MappingProxyType({})
+    truncation = "retry"
+    raw_chunks: Any = None
+    token_events = False
+    token_callback: Any = None
+
     gen: Any = None
     stop_generator: Any = None
     finished = False
@@ -65,11 +129,11 @@ class Runner:
             bus = cfg["bus"]
         if raw_chunks is _FROM_CFG:
             raw_chunks = cfg["raw_chunks"]
-        self.state = State()
+        self.state = _new_state()
         self.streams: list[tuple[Any, bool, bool]] = cfg["streams"]
         self.guardrails: list[Any] = cfg["guardrails"]
         self.drift_detector = cfg["drift_detector"]
-        self.retry = cfg["retry"]
+        self.retry: Retry = cfg["retry"]
         self.timeout = cfg["timeout"]
         self.intervals = cfg["check_intervals"]
         self.adapter_hint = cfg["adapter"]
@@ -89,6 +153,23 @@ class Runner:
         else:
             self.token_events = False
         self.token_callback = self._make_token_callback() if self.cbs or self.token_events else None
+
+    @classmethod
+    def plain(cls, streams: list[tuple[Any, bool, bool]], bus: Any, retry: Retry) -> Runner:
+        """A runner with every option at its default: the same as ``Runner(validate(stream, {}))``.
+
+        ``retry`` is the default :class:`Retry` instance.
+        """
+        self = cls.__new__(cls)
+        self.state = _new_state()
+        self.streams = streams
+        self.retry = retry
+        self.bus = bus
+        self.emit = bus.emit
+        self.errors = []
+        if bus.enabled:
+            self.started_ms = time.time() * 1000.0
+        return self
 
     @functools.cached_property
     def retry_mgr(self) -> RetryManager:
@@ -285,7 +366,7 @@ class Runner:
             self.dropped = False
             emit(O.CONNECTION_RESTORED, attempt=att.number, fallbackIndex=self.stream_index)
         timeout = self.timeout
-        if timeout is not None:
+        if timeout is not None and enabled:
             emit(O.TIMEOUT_START, timeoutType="initial", configuredMs=timeout.initial_token)
         if type(adapter) is EventPassthroughAdapter:
             if not hasattr(raw, "__aiter__"):
@@ -362,7 +443,7 @@ class Runner:
             att.first_pending = False
             if state.first_token_at is None:
                 state.first_token_at = now
-            if self.timeout is not None:
+            if self.timeout is not None and self.bus.enabled:
                 self.emit(O.TIMEOUT_RESET, timeoutType="inter", configuredMs=self.timeout.inter_token,
                           tokenIndex=n - 1)
         if n == att.next_ckpt:
