@@ -11,6 +11,7 @@ import asyncio
 import functools
 import inspect
 import logging
+import sys
 import time
 from collections.abc import Mapping, Sequence
 from types import AsyncGeneratorType, MappingProxyType
@@ -39,6 +40,11 @@ _TOKEN = EventType.TOKEN
 _COMPLETE = EventType.COMPLETE
 _FROM_CFG: Any = object()
 _LIST_FIELDS = ("violations", "network_errors", "data_outputs")
+
+# Before 3.12 ``asyncio.current_task(loop)`` is a Python function returning ``_current_tasks.get(loop)``.
+_tasks_by_loop = getattr(asyncio.tasks, "_current_tasks", None)
+_task_of: Any = (_tasks_by_loop.get if sys.version_info < (3, 12) and type(_tasks_by_loop) is dict
+                 else asyncio.current_task)
 
 
 def _state_factory() -> Any:
@@ -383,7 +389,7 @@ class Runner:
         if enabled:
             emit(O.ADAPTER_WRAP_END)
         loop = asyncio.get_running_loop()
-        att.task = asyncio.current_task(loop)
+        att.task = _task_of(loop)
         if type(loop).time is asyncio.BaseEventLoop.time:
             self.loop_time = time.monotonic
         else:
