@@ -34,6 +34,7 @@ _CALLBACK_ARGS: tuple[str, ...] = ("on_start", "on_complete", "on_error", "on_st
 
 
 _NONES = (None,) * len(_CALLBACK_ARGS)
+_CO_VARARGS = inspect.CO_VARARGS
 
 
 def _wants_context(factory: Callable[..., Any]) -> bool:
@@ -41,7 +42,7 @@ def _wants_context(factory: Callable[..., Any]) -> bool:
     code = getattr(factory, "__code__", None)
     if type(factory) is FunctionType and code is not None:
         # Fast path for plain functions (inspect.signature costs ~10 us per run).
-        if code.co_flags & inspect.CO_VARARGS:
+        if code.co_flags & _CO_VARARGS:
             return True
         if code.co_argcount == 0:
             return False
