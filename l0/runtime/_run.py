@@ -102,6 +102,7 @@ def _source(value: Any, name: str) -> tuple[Callable[..., Any], bool, bool]:
 
 _DEFAULT_RETRY: Retry | None = None
 _DEFAULT_INTERVALS: CheckIntervals | None = None
+_CHECKED_TIMEOUT: tuple[Timeout, Any, Any] | None = None
 
 
 def _default_retry() -> Retry:
@@ -137,10 +138,16 @@ def _check_retry(retry: Any) -> Retry:
 def _check_timeout(timeout: Any) -> Timeout | None:
     if timeout is None:
         return None
+    global _CHECKED_TIMEOUT
     if not isinstance(timeout, Timeout):
         raise TypeError(f"timeout must be a l0.Timeout (milliseconds) or None, got {type(timeout).__name__}")
+    initial, inter = timeout.initial_token, timeout.inter_token
+    last = _CHECKED_TIMEOUT
+    if last is not None and last[0] is timeout and last[1] is initial and last[2] is inter:
+        return timeout  # the same object with the same values passed these checks last time
     # Re-run the field checks: the object may have been mutated after construction.
-    Timeout(initial_token=timeout.initial_token, inter_token=timeout.inter_token)
+    Timeout(initial_token=initial, inter_token=inter)
+    _CHECKED_TIMEOUT = (timeout, initial, inter)
     return timeout
 
 

@@ -214,3 +214,16 @@ async def test_bad_arguments_are_reported_in_order(kwargs: dict[str, Any], exc: 
     with pytest.raises(exc, match=match):
         stream = await l0.run(tokens("a"), **kwargs)
         await stream.read()
+
+
+async def test_a_reused_timeout_is_checked_again_after_tampering() -> None:
+    timeout = l0.Timeout(initial_token=5000, inter_token=10000)
+    for _ in range(2):
+        stream = await l0.run(tokens("a"), timeout=timeout)
+        assert await stream.read() == "a"
+    object.__setattr__(timeout, "initial_token", 0.5)  # bypasses the field check, as a __dict__ edit would
+    with pytest.raises(ValueError, match="initial_token"):
+        await l0.run(tokens("a"), timeout=timeout)
+    object.__setattr__(timeout, "initial_token", 5000)
+    stream = await l0.run(tokens("b"), timeout=timeout)
+    assert await stream.read() == "b"
