@@ -31,3 +31,15 @@ def test_import_is_lazy() -> None:
     loaded = eval(out.stdout)  # noqa: S307 - our own subprocess output
     assert "l0.runtime" not in loaded
     assert "l0._structured" not in loaded
+
+
+def test_run_forwards_every_parameter_of_the_runtime() -> None:
+    """``l0.run`` spells out ``_internal_run``'s parameters; they must not drift apart."""
+    import inspect
+
+    from l0.runtime import _internal_run
+
+    outer = inspect.signature(l0.run).parameters
+    inner = inspect.signature(_internal_run).parameters
+    assert list(outer) == list(inner)
+    assert {k: p.default for k, p in outer.items()} == {k: p.default for k, p in inner.items()}
