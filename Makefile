@@ -24,6 +24,10 @@ asv-smoke:
 	cd asv_bench && $(PYTHON) -m asv machine --yes >/dev/null && \
 	L0_ASV_MAX_TOKENS=20000 $(PYTHON) -m asv run --quick --dry-run --python=same --show-stderr
 
+# Regenerates BENCHMARKS.md and its plot from a real run (about 10 minutes).
+bench:
+	$(PYTHON) -m l0 bench --compare-reference --report --snapshot
+
 demo: install
 	$(PYTHON) -m l0 demo
 

@@ -72,6 +72,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--stream-tokens", type=int, default=2000, help="tokens per concurrent stream")
     p.add_argument("--rate", type=float, default=1000.0, help="tokens/s per paced stream (capacity search)")
     p.add_argument("--no-concurrency", action="store_true", help="with --report: skip the concurrency runs")
+    p.add_argument("--no-micro", action="store_true",
+                   help="with --report: skip the kernel micro-benchmarks and the openai SDK throughput run")
+    p.add_argument("--sdk-chunks", type=int, default=10000, help="chunks per stream in the SDK throughput run")
     p.add_argument("--snapshot", nargs="?", const="HEAD", default=None, metavar="REF",
                    help="measure a clean export of commit REF (default HEAD) built under build/bench/, "
                         "not the working tree")
@@ -111,6 +114,26 @@ def measure(args: argparse.Namespace, log: ref.Log = ref._stderr_log) -> dict[st
     return results
 
 
+def measure_micro(sdk_chunks: int) -> dict[str, Any]:
+    """Kernel micro-benchmarks and the openai-SDK throughput run, each in a fresh interpreter."""
+    import subprocess
+    import tempfile
+
+    out: dict[str, Any] = {"created": report.now_utc(), "commit": ref.machine_info().get("commit")}
+    for key, module in (("content_buffer", "l0._bench.kernel_content"), ("json_state", "l0._bench.kernel_json")):
+        ref._stderr_log(f"micro: {module}")
+        proc = subprocess.run([sys.executable, "-m", module], capture_output=True, text=True, check=False)
+        out[key] = proc.stdout.strip() if proc.returncode == 0 else f"failed: {proc.stderr.strip()[-500:]}"
+    with tempfile.TemporaryDirectory() as tmp:
+        md = Path(tmp) / "sdk.md"
+        ref._stderr_log("micro: l0._bench.sdk_throughput")
+        proc = subprocess.run([sys.executable, "-m", "l0._bench.sdk_throughput", "--chunks", str(sdk_chunks),
+                               "--rounds", "5", "--markdown", str(md)], capture_output=True, text=True, check=False)
+        out["sdk"] = md.read_text(encoding="utf-8").strip() if proc.returncode == 0 and md.exists() else (
+            f"failed: {proc.stderr.strip()[-500:]}")
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``python -m l0 bench``; returns the exit status."""
     args = build_parser().parse_args(argv)
@@ -122,6 +145,12 @@ def main(argv: list[str] | None = None) -> int:
         args.results.parent.mkdir(parents=True, exist_ok=True)
         args.results.write_text(json.dumps(results, indent=1), encoding="utf-8")
         sys.stderr.write(f"results saved to {args.results}\n")
+    if args.report and not args.no_micro:
+        # Measured now, also with --from-results: kernels and the SDK run are cheap and
+        # their section states its own time and commit.
+        results["micro"] = measure_micro(args.sdk_chunks)
+        args.results.parent.mkdir(parents=True, exist_ok=True)
+        args.results.write_text(json.dumps(results, indent=1), encoding="utf-8")
     print(report.console_table(results))
     if args.report:
         command = results.get("command") or DEFAULT_COMMAND

@@ -396,6 +396,24 @@ def markdown(results: dict[str, Any], png_rel: str, command: str) -> str:
                     w(f"| {impl} | {r['max_streams']:,}{more} | {r['aggregate_tokens_per_s']:,.0f} | "
                       f"{_num(r.get('cpu_us_per_token'), '{:.2f}')} | {_num(r.get('cpu_estimate_streams'), '{:,}')} | {trials} |")
             w("")
+    micro = results.get("micro")
+    if micro:
+        w("## Kernels (micro-benchmarks)")
+        w("")
+        w(f"Measured {micro.get('created', '')} at commit {micro.get('commit') or '?'} by "
+          "`python -m l0._bench.kernel_content` and `python -m l0._bench.kernel_json` (best of repeats; "
+          "the per-token/per-chunk cost at each length shows O(1) behaviour).")
+        w("")
+        for key in ("content_buffer", "json_state"):
+            w("```text")
+            w(micro.get(key, "not run"))
+            w("```")
+            w("")
+        sdk = micro.get("sdk") or "## Through the real openai SDK\n\nnot run"
+        out.extend(line for line in sdk.splitlines() if not line.startswith("# "))
+        w("")
+        w(f"Measured {micro.get('created', '')} against the local `l0.testing` server on 127.0.0.1.")
+        w("")
     w("## Targets")
     w("")
     w("Checked automatically against this run (issues 3 and 5).")
