@@ -11,26 +11,7 @@ import json
 import pickle
 
 import pytest
-
-ATTRS = (
-    "error",
-    "error_offset",
-    "offset",
-    "depth",
-    "max_depth",
-    "complete",
-    "complete_at_end",
-    "started",
-    "in_string",
-    "escape_next",
-    "open_braces",
-    "close_braces",
-    "open_brackets",
-    "close_brackets",
-    "stack",
-    "expecting",
-    "token_start",
-)
+from json_state_helpers import ATTRS, snapshot
 
 
 def fed(kernels, text: str, chunks: int | None = None, max_depth: int = 1024):
@@ -42,16 +23,6 @@ def fed(kernels, text: str, chunks: int | None = None, max_depth: int = 1024):
         for i in range(0, len(text), chunks):
             state.feed(text[i : i + chunks])
     return state
-
-
-def snapshot(state) -> dict:
-    """Every observable attribute plus the closing plan (or its ValueError message)."""
-    snap = {name: getattr(state, name) for name in ATTRS}
-    try:
-        snap["plan"] = state.closing_plan()
-    except ValueError as exc:
-        snap["plan"] = ("ValueError", str(exc))
-    return snap
 
 
 def _reject_constant(name: str) -> None:

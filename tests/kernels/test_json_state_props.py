@@ -14,28 +14,10 @@ import pickle
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from json_state_helpers import ATTRS, snapshot
 
 SETTINGS = settings(max_examples=150, deadline=None)
 
-ATTRS = (
-    "error",
-    "error_offset",
-    "offset",
-    "depth",
-    "max_depth",
-    "complete",
-    "complete_at_end",
-    "started",
-    "in_string",
-    "escape_next",
-    "open_braces",
-    "close_braces",
-    "open_brackets",
-    "close_brackets",
-    "stack",
-    "expecting",
-    "token_start",
-)
 
 # Characters that matter to the grammar, plus a few that never appear outside strings.
 NASTY = ' \t\n\r{}[],:"\\/0123456789.eE+-tfnrulsabuvxUIN\x00\x0b\x1f\x7f\xa0\u00e9\u2028\U0001f600\ud800'
@@ -107,16 +89,6 @@ def json_accepts(text: str) -> bool:
     except (ValueError, RecursionError):
         return False
     return True
-
-
-def snapshot(state) -> dict:
-    """Every observable attribute plus the closing plan (or its ValueError message)."""
-    snap = {name: getattr(state, name) for name in ATTRS}
-    try:
-        snap["plan"] = state.closing_plan()
-    except ValueError as exc:
-        snap["plan"] = ("ValueError", str(exc))
-    return snap
 
 
 def feed_all(cls, pieces: list[str]):
