@@ -26,13 +26,17 @@ class Handoff:
     Set by the engine before it yields the handoff: ``it`` (the source's async
     iterator), ``coerce`` (item -> Event), ``append`` (the content buffer's),
     ``fields`` (mapping that receives ``token_count``), ``n`` (token count),
-    ``next_due`` (token count at which a check is due), ``watchdog`` (or None)
-    and ``clock`` (its time source). ``aborted`` is set by ``abort()``. Set by
-    the hot iterator when it hands control back: ``n``, ``done`` and ``item``.
+    ``next_due`` (token count at which a check is due), ``due`` (None, or a
+    callable run at that token once it is appended and counted, returning
+    the next due count or -1), ``watchdog`` (or None) and ``clock`` (its time
+    source). ``aborted`` is set by ``abort()``. Set by the hot iterator when it
+    hands control back: ``n``, ``done``, ``item`` and ``appended`` (the item
+    is a token already appended, counted and checked by ``due``, which
+    returned -1).
     """
 
     __slots__ = ("event_type", "token_type", "it", "coerce", "append", "fields", "n", "next_due",
-                 "watchdog", "clock", "aborted", "done", "item")
+                 "watchdog", "clock", "aborted", "done", "item", "due", "appended")
 
     def __init__(self, event_type: type, token_type: Any) -> None:
         self.event_type = event_type
@@ -48,6 +52,8 @@ class Handoff:
         self.aborted = False
         self.done = False
         self.item: Any = None
+        self.due: Any = None
+        self.appended = False
 
 
 def hot_iterate(drive: AsyncGenerator[Any, None]) -> AsyncIterator[Any]:
@@ -79,6 +85,7 @@ async def _iterate(drive: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None
             now = hand.clock
             n = hand.n
             due = hand.next_due
+            check = hand.due
             hand.done = False
             failed: BaseException | None = None
             try:
@@ -97,10 +104,19 @@ async def _iterate(drive: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None
                         text = ev.text
                         if text:
                             if n + 1 == due:
-                                break
-                            append(text)
-                            n += 1
-                            fields["token_count"] = n
+                                if check is None:
+                                    break
+                                append(text)
+                                n += 1
+                                fields["token_count"] = n
+                                due = check()
+                                if due < 0:
+                                    hand.appended = True
+                                    break
+                            else:
+                                append(text)
+                                n += 1
+                                fields["token_count"] = n
                         yield ev
                         if hand.aborted:
                             hand.done = True
@@ -122,10 +138,19 @@ async def _iterate(drive: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None
                         text = ev.text
                         if text:
                             if n + 1 == due:
-                                break
-                            append(text)
-                            n += 1
-                            fields["token_count"] = n
+                                if check is None:
+                                    break
+                                append(text)
+                                n += 1
+                                fields["token_count"] = n
+                                due = check()
+                                if due < 0:
+                                    hand.appended = True
+                                    break
+                            else:
+                                append(text)
+                                n += 1
+                                fields["token_count"] = n
                         yield ev
                         wd.mark = now()
                         if hand.aborted:
@@ -139,6 +164,7 @@ async def _iterate(drive: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None
             except BaseException as exc:  # noqa: BLE001 - the source's error (or cancellation) belongs to the engine
                 failed = exc
             hand.n = n
+            hand.next_due = due
             if failed is not None:
                 # Thrown in outside the except block so the engine's own errors get no implicit __context__.
                 hand.item = None

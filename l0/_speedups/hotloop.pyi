@@ -19,6 +19,8 @@ class Handoff:
     aborted: bool
     done: bool
     item: Any
+    due: Any
+    appended: bool
     def __init__(self, event_type: type, token_type: Any) -> None: ...
 
 def hot_iterate(drive: AsyncGenerator[Any, None]) -> AsyncIterator[Any]: ...

@@ -234,6 +234,8 @@ cdef extern from *:
     PyObject* l0_call0 "PyObject_CallNoArgs"(object func)
     int l0_setattr "PyObject_SetAttr"(object o, object name, object value)
     PyObject* l0_float "PyFloat_FromDouble"(double value)
+    long long l0_as_longlong "PyLong_AsLongLong"(object o)
+    PyObject* PyErr_Occurred()
     bint PyUnicode_CheckExact(PyObject* o)
     Py_ssize_t PyUnicode_GET_LENGTH(PyObject* o)
     void l0_decref "Py_DECREF"(PyObject* o)
@@ -252,14 +254,18 @@ cdef class Handoff:
     Set by the engine before it yields the handoff: ``it`` (the source's async
     iterator), ``coerce`` (item -> Event), ``append`` (the content buffer's),
     ``fields`` (mapping that receives ``token_count``), ``n`` (token count),
-    ``next_due`` (token count at which a check is due), ``watchdog`` (or None)
-    and ``clock`` (its time source). ``aborted`` is set by ``abort()``. Set by
-    the hot iterator when it hands control back: ``n``, ``done`` and ``item``.
+    ``next_due`` (token count at which a check is due), ``due`` (None, or a
+    callable run at that token once it is appended and counted, returning
+    the next due count or -1), ``watchdog`` (or None) and ``clock`` (its time
+    source). ``aborted`` is set by ``abort()``. Set by the hot iterator when it
+    hands control back: ``n``, ``done``, ``item`` and ``appended`` (the item
+    is a token already appended, counted and checked by ``due``, which
+    returned -1).
     """
 
-    cdef public object event_type, token_type, it, coerce, append, fields, watchdog, clock, item
+    cdef public object event_type, token_type, it, coerce, append, fields, watchdog, clock, item, due
     cdef public long long n, next_due
-    cdef public bint aborted, done
+    cdef public bint aborted, done, appended
 
     def __init__(self, event_type, token_type):
         self.event_type = event_type
@@ -268,6 +274,7 @@ cdef class Handoff:
         self.next_due = 0
         self.aborted = False
         self.done = False
+        self.appended = False
 
 
 cdef class HotStream:
@@ -399,7 +406,8 @@ cdef class HotStream:
         cdef PyObject* raw = NULL
         cdef PyObject* slot
         cdef int status
-        cdef bint from_source
+        cdef bint from_source, due
+        cdef long long next_due
         cdef Handoff hand
         cdef object ev
         while True:
@@ -491,7 +499,8 @@ cdef class HotStream:
             slot = l0_hot_slot(ev, self.off_text)
             if slot != NULL and PyUnicode_CheckExact(slot):
                 if PyUnicode_GET_LENGTH(slot):
-                    if hand.n + 1 == hand.next_due:
+                    due = hand.n + 1 == hand.next_due
+                    if due and hand.due is None:
                         self._to_engine(ev, False)
                         continue
                     raw = l0_hot_call1(hand.append, <object>slot)
@@ -503,6 +512,21 @@ cdef class HotStream:
                     if l0_hot_store(hand.fields, _TOKEN_COUNT, hand.n) < 0:
                         self._throw_to_engine()
                         continue
+                    if due:
+                        raw = l0_call0(hand.due)
+                        if raw == NULL:
+                            self._throw_to_engine()
+                            continue
+                        next_due = l0_as_longlong(<object>raw)
+                        l0_decref(raw)
+                        if next_due < 0:
+                            if next_due == -1 and PyErr_Occurred() != NULL:
+                                self._throw_to_engine()
+                                continue
+                            hand.appended = True
+                            self._to_engine(ev, False)
+                            continue
+                        hand.next_due = next_due
             elif slot != <PyObject*>None:
                 self._to_engine(ev, False)
                 continue

@@ -70,6 +70,10 @@ class BuiltinSession:
 
     __slots__ = ("rule", "pos", "_tokens", "_last")
 
+    #: True when no streaming check can report anything more while the text only grows
+    #: (the runtime then stops calling it until completion). Subclasses override.
+    streaming_idle = False
+
     def __init__(self, rule: GuardrailRule) -> None:
         self.rule = rule
         self.pos = 0

@@ -212,6 +212,11 @@ class _JsonSession(BuiltinSession):
 
     __slots__ = ("js", "base", "mode", "seen", "counts", "streamed")
 
+    @property
+    def streaming_idle(self) -> bool:  # type: ignore[override]
+        """Prose (decided once) never becomes JSON: nothing to check until completion."""
+        return self.mode is False
+
     def reset_state(self) -> None:
         self.js = JsonStreamState()
         self.base = 0  # content offset where the current document's state machine started
@@ -331,6 +336,7 @@ def json_rule() -> GuardrailRule:
 
 class _StrictJsonSession(BuiltinSession):
     __slots__ = ()
+    streaming_idle = True
 
     def check(self, state: State) -> list[GuardrailViolation]:
         if not state.completed:

@@ -122,6 +122,7 @@ class _MarkdownSession(BuiltinSession):
     """Reports only at completion (like the reference): streaming checks cost O(1)."""
 
     __slots__ = ()
+    streaming_idle = True
 
     def check(self, state: State) -> list[GuardrailViolation]:
         if not state.completed:

@@ -26,6 +26,17 @@ def is_zero_output(content: str) -> bool:
     return not content or content.isspace()
 
 
+def _at_most_two_symbols(text: str) -> bool:
+    """``len(set(text) - {" "}) <= 2``, stopping at the third distinct symbol (usually a few characters in)."""
+    seen = " "
+    for _ in range(3):
+        m = re.search("[^" + re.escape(seen) + "]", text)
+        if m is None:
+            return True
+        seen += m.group()
+    return False
+
+
 def is_noise_only(content: str) -> bool:
     """True for punctuation-only text, two-symbol noise, or a 10-char prefix repeated throughout."""
     if not isinstance(content, str):
@@ -35,13 +46,14 @@ def is_noise_only(content: str) -> bool:
         return True
     if _PUNCTUATION_ONLY.match(s):
         return True
-    if len(s) > 10 and len(set(s.replace(" ", ""))) <= 2:
+    if len(s) > 10 and _at_most_two_symbols(s):
         return True
     return len(s) > 20 and s.count(s[:10]) > len(s) / 15
 
 
 class _ZeroOutputSession(BuiltinSession):
     __slots__ = ()
+    streaming_idle = True
 
     def check(self, state: State) -> list[GuardrailViolation]:
         if not state.completed:

@@ -173,6 +173,7 @@ class CallableSession:
     """Default session of a rule built from a plain ``check`` function: calls it."""
 
     __slots__ = ("_rule",)
+    streaming_idle = False
 
     def __init__(self, rule: GuardrailRule) -> None:
         self._rule = rule

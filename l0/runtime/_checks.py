@@ -14,12 +14,15 @@ from l0.errors import Error, ErrorCode, ErrorContext
 from l0.events import ObservabilityEventType as O
 from l0.types import Event, EventType
 
+from ._engine import NEVER
+
 if TYPE_CHECKING:  # pragma: no cover
     from ._engine import Attempt
     from ._runner import Runner
 
-__all__ = ["new_session", "new_drift_session", "violation_dict", "evaluate", "guardrail_phase", "drift_check",
-           "complete_event", "other_event", "finish_tool_calls"]
+__all__ = ["new_session", "new_drift_session", "violation_dict", "evaluate", "guardrail_scan", "guardrail_callbacks",
+           "guardrail_close", "guardrail_phase", "drift_scan", "drift_check", "complete_event", "other_event",
+           "finish_tool_calls"]
 
 
 # -- sessions --------------------------------------------------------------------------------------
@@ -28,6 +31,7 @@ class _CheckSession:
     """Session for a rule object without ``new_session`` (calls ``rule.check(state)``)."""
 
     __slots__ = ("_check",)
+    streaming_idle = False
 
     def __init__(self, check: Any) -> None:
         self._check = check
@@ -126,70 +130,119 @@ def _callback_id() -> str:
     return "cb_" + uuid7().hex[:12]
 
 
-async def guardrail_phase(run: Runner, att: Attempt, *, final: bool) -> None:
-    """Run the streaming sessions (or, at completion, all of them); act on the outcome."""
-    sessions = att.guard_all if final else att.guard_stream
-    if not sessions:
-        return
+def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any], float]:
+    """Run the streaming sessions (or, at completion, all of them): ``(violations, phase start time)``.
+
+    Emits the phase start and the per-rule events. With nobody listening to
+    events, a streaming session that reports ``streaming_idle`` (its streaming
+    checks can find nothing more in text that only grows) is dropped from the
+    attempt's streaming set; once the set is empty no guardrail check is due.
+    """
     state = run.state
-    bus_on = run.bus.enabled
+    if not run.bus.enabled:
+        found: list[Any] = []
+        if final:
+            for _rule, session in att.guard_all:
+                v = session.check(state)
+                if v:
+                    found.extend(v)
+            return found, 0.0
+        sessions = att.guard_stream
+        idle = False
+        for _rule, session in sessions:
+            v = session.check(state)
+            if v:
+                found.extend(v)
+            if getattr(session, "streaming_idle", False):
+                idle = True
+        if idle:
+            att.guard_stream = [p for p in sessions if not getattr(p[1], "streaming_idle", False)]
+            if not att.guard_stream:
+                att.next_guard = NEVER
+        return found, 0.0
+    sessions = att.guard_all if final else att.guard_stream
     emit = run.emit
     t0 = time.perf_counter()
-    if bus_on:
-        emit(O.GUARDRAIL_PHASE_START, phase="post", ruleCount=len(sessions))
-    found: list[Any] = []
+    emit(O.GUARDRAIL_PHASE_START, phase="post", ruleCount=len(sessions))
+    found = []
     for index, (rule, session) in enumerate(sessions):
+        cb_id = _callback_id()
+        t1 = time.perf_counter()
+        emit(O.GUARDRAIL_RULE_START, index=index, ruleId=rule.name, callbackId=cb_id)
+        violations = list(session.check(state) or ())
+        passed = not violations
+        emit(O.GUARDRAIL_RULE_RESULT, index=index, ruleId=rule.name, passed=passed,
+             violation=violation_dict(violations[0]) if violations else None)
+        emit(O.GUARDRAIL_RULE_END, index=index, ruleId=rule.name, passed=passed, callbackId=cb_id,
+             durationMs=(time.perf_counter() - t1) * 1000.0)
+        found.extend(violations)
+    return found, t0
+
+
+async def guardrail_callbacks(run: Runner, found: list[Any]) -> None:
+    """``on_violation`` for each violation found (with its callback events)."""
+    bus_on = run.bus.enabled
+    emit = run.emit
+    for v in found:
         if bus_on:
             cb_id = _callback_id()
             t1 = time.perf_counter()
-            emit(O.GUARDRAIL_RULE_START, index=index, ruleId=rule.name, callbackId=cb_id)
-        violations = list(session.check(state) or ())
+            emit(O.GUARDRAIL_CALLBACK_START, callbackId=cb_id, ruleId=getattr(v, "rule", None))
+        await run.fire("on_violation", v)
         if bus_on:
-            passed = not violations
-            emit(O.GUARDRAIL_RULE_RESULT, index=index, ruleId=rule.name, passed=passed,
-                 violation=violation_dict(violations[0]) if violations else None)
-            emit(O.GUARDRAIL_RULE_END, index=index, ruleId=rule.name, passed=passed, callbackId=cb_id,
+            emit(O.GUARDRAIL_CALLBACK_END, callbackId=cb_id, ruleId=getattr(v, "rule", None),
                  durationMs=(time.perf_counter() - t1) * 1000.0)
-        found.extend(violations)
-    if found:
-        state.violations.extend(found)
-        if "on_violation" in run.cbs:
-            for v in found:
-                if bus_on:
-                    cb_id = _callback_id()
-                    t1 = time.perf_counter()
-                    emit(O.GUARDRAIL_CALLBACK_START, callbackId=cb_id, ruleId=getattr(v, "rule", None))
-                await run.fire("on_violation", v)
-                if bus_on:
-                    emit(O.GUARDRAIL_CALLBACK_END, callbackId=cb_id, ruleId=getattr(v, "rule", None),
-                         durationMs=(time.perf_counter() - t1) * 1000.0)
-    if bus_on:
-        emit(O.GUARDRAIL_PHASE_END, phase="post", passed=not found, violations=[violation_dict(v) for v in found],
-             durationMs=(time.perf_counter() - t0) * 1000.0)
+
+
+def guardrail_close(run: Runner, found: list[Any], t0: float) -> None:
+    """End of a guardrail phase: the phase end event, then the retry or halt the violations call for."""
+    if run.bus.enabled:
+        run.emit(O.GUARDRAIL_PHASE_END, phase="post", passed=not found,
+                 violations=[violation_dict(v) for v in found], durationMs=(time.perf_counter() - t0) * 1000.0)
     if found:
         _raise_for(run, found)
+
+
+async def guardrail_phase(run: Runner, att: Attempt, *, final: bool) -> None:
+    """Run the streaming sessions (or, at completion, all of them); act on the outcome."""
+    if not (att.guard_all if final else att.guard_stream):
+        return
+    found, t0 = guardrail_scan(run, att, final=final)
+    if found:
+        run.state.violations.extend(found)
+        if "on_violation" in run.cbs:
+            await guardrail_callbacks(run, found)
+    guardrail_close(run, found, t0)
 
 
 def _drift_types(result: Any) -> list[str]:
     return [getattr(t, "value", t) for t in (getattr(result, "types", None) or ())]
 
 
-async def drift_check(run: Runner, att: Attempt) -> None:
+def drift_scan(run: Runner, att: Attempt) -> tuple[list[str], Any] | None:
+    """One drift check (records and emits): ``(types, confidence)`` if drift was detected, else None."""
     state = run.state
     buf = state.buffer
     delta = buf.since(att.drift_pos)
     att.drift_pos = len(buf)
     result = att.drift_session.check(state, delta)
-    detected = bool(getattr(result, "detected", False))
-    types = _drift_types(result) if detected else []
+    if not getattr(result, "detected", False):
+        if run.bus.enabled:
+            run.emit(O.DRIFT_CHECK_RESULT, detected=False, score=0.0, metrics={}, threshold=0.5)
+        return None
+    types = _drift_types(result)
     confidence = getattr(result, "confidence", None)
-    if detected:
-        state.drift_detected = True
+    state.drift_detected = True
     if run.bus.enabled:
-        run.emit(O.DRIFT_CHECK_RESULT, detected=detected, score=(confidence or 0.0) if detected else 0.0,
+        run.emit(O.DRIFT_CHECK_RESULT, detected=True, score=confidence or 0.0,
                  metrics={t: True for t in types}, threshold=0.5)
-    if detected:
-        await run.fire("on_drift", types, confidence)
+    return types, confidence
+
+
+async def drift_check(run: Runner, att: Attempt) -> None:
+    hit = drift_scan(run, att)
+    if hit is not None:
+        await run.fire("on_drift", *hit)
 
 
 # -- non-token events ------------------------------------------------------------------------------

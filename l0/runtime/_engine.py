@@ -7,7 +7,9 @@ errors, cancellation and timeouts. For the plain token loop it yields a
 :class:`~l0.runtime.Stream` hands its consumer) pulls from the source itself.
 Per plain token that is O(1) work: a type check, an append to the content
 buffer, a counter store, one integer compare against the next due check and
-(with a timeout) a timestamp store. Everything else comes back to ``drive``;
+(with a timeout) a timestamp store. At a due check the hot iterator calls
+``Runner.due_now`` itself (``hand.due``) and comes back only if a callback
+must be awaited. Everything else comes back to ``drive``;
 the rarer work (checks, tool calls, completion, errors) lives in
 :class:`~l0.runtime._runner.Runner`.
 """
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from l0._backend import Handoff
@@ -38,7 +41,7 @@ class Attempt:
         "resuming", "checkpoint", "dedupe",
         "first_pending", "next_due", "next_ckpt", "next_guard", "next_drift", "ckpt_len",
         "guard_stream", "guard_all", "drift_session", "drift_pos",
-        "complete_event", "finish_reason", "inband_error",
+        "resume", "pending", "complete_event", "finish_reason", "inband_error",
         "tool_seen", "tool_args", "tool_ids", "tool_buf",
     )
 
@@ -70,6 +73,8 @@ class Attempt:
         self.guard_all: list[tuple[Any, Any]] = []
         self.drift_session: Any = None
         self.drift_pos = 0
+        self.resume = 0  # what Runner.due_rest must finish (0: nothing)
+        self.pending: Any = None
         self.complete_event: Event | None = None
         self.finish_reason: str | None = None
         self.inband_error: Any = None
@@ -199,6 +204,7 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                     hand.coerce = coerce
                     hand.watchdog = wd
                     hand.clock = now = run.loop_time
+                    hand.due = partial(run.due_now, att)
                     while True:
                         hand.n = n
                         hand.next_due = next_due
@@ -208,6 +214,18 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                         ev = hand.item
                         hand.item = None
                         n = hand.n
+                        next_due = hand.next_due  # hand.due may have moved it on
+                        if hand.appended:
+                            # The hot iterator appended this token and ran Runner.due_now, which left
+                            # something to await.
+                            hand.appended = False
+                            next_due = await run.due_rest(att)
+                            yield ev
+                            if wd is not None:
+                                wd.mark = now()
+                            if aborted:
+                                break
+                            continue
                         try:
                             kind = ev.type
                         except AttributeError:  # not an Event: AdaptedEvent, ...
@@ -284,7 +302,8 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
             except Exception as exc:  # noqa: BLE001 - every attempt error goes through recovery
                 err = exc
             finally:
-                hand.it = hand.coerce = hand.watchdog = hand.item = None
+                hand.it = hand.coerce = hand.watchdog = hand.item = hand.due = None
+                hand.appended = False
                 await run.close_attempt(att)
             await run.recover(att, err)
     finally:

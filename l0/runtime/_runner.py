@@ -40,6 +40,8 @@ _TOKEN = EventType.TOKEN
 _COMPLETE = EventType.COMPLETE
 _FROM_CFG: Any = object()
 _LIST_FIELDS = ("violations", "network_errors", "data_outputs")
+# What Runner.due_rest continues with after Runner.due_now returned -1.
+_RESUME_CKPT, _RESUME_GUARD, _RESUME_DRIFT = 1, 2, 3
 
 # Before 3.12 ``asyncio.current_task(loop)`` is a Python function returning ``_current_tasks.get(loop)``.
 _tasks_by_loop = getattr(asyncio.tasks, "_current_tasks", None)
@@ -335,7 +337,10 @@ class Runner:
         if self.guardrails:
             sessions = [(rule, _checks.new_session(rule)) for rule in self.guardrails]
             att.guard_all = sessions
-            att.guard_stream = [(r, s) for r, s in sessions if getattr(r, "streaming", True)]
+            # Sessions idle from the start are left out unless someone watches the per-rule events.
+            quiet = not self.bus.enabled
+            att.guard_stream = [(r, s) for r, s in sessions if getattr(r, "streaming", True)
+                                and not (quiet and getattr(s, "streaming_idle", False))]
             if att.guard_stream:
                 step = self.intervals.guardrails
                 att.next_guard = (n // step + 1) * step
@@ -439,6 +444,14 @@ class Runner:
             return None
         return ev if await _checks.other_event(self, att, ev) else None
 
+    def _first_token(self, att: Attempt, n: int, now: float) -> None:
+        att.first_pending = False
+        state = self.state
+        if state.first_token_at is None:
+            state.first_token_at = now
+        if self.timeout is not None and self.bus.enabled:
+            self.emit(O.TIMEOUT_RESET, timeoutType="inter", configuredMs=self.timeout.inter_token, tokenIndex=n - 1)
+
     async def due(self, att: Attempt, ev: Event, text: str) -> int:
         """A check is due at this token: first-token work, checkpoint, callbacks, guardrails, drift."""
         state = self.state
@@ -446,12 +459,7 @@ class Runner:
         now = time.time()
         state.last_token_at = now
         if att.first_pending:
-            att.first_pending = False
-            if state.first_token_at is None:
-                state.first_token_at = now
-            if self.timeout is not None and self.bus.enabled:
-                self.emit(O.TIMEOUT_RESET, timeoutType="inter", configuredMs=self.timeout.inter_token,
-                          tokenIndex=n - 1)
+            self._first_token(att, n, now)
         if n == att.next_ckpt:
             att.next_ckpt += self.continuation.checkpoint_interval
             await self.periodic_checkpoint(att)
@@ -467,14 +475,82 @@ class Runner:
             await _checks.drift_check(self, att)
         return att.schedule(n)
 
-    async def periodic_checkpoint(self, att: Attempt) -> None:
+    def due_now(self, att: Attempt) -> int:
+        """:meth:`due` for the hot loop, synchronously (no token callback in fast mode).
+
+        Called right after the due token was appended and counted. Returns the
+        next due token count, or -1 when something must be awaited (a callback
+        for a checkpoint, a violation or drift): the work done so far is
+        recorded in ``att.resume`` / ``att.pending`` and the engine finishes
+        it with :meth:`due_rest`. Errors (a violation that retries or halts, a
+        rule that raises) propagate as attempt errors, as from :meth:`due`.
+        """
+        state = self.state
+        n = state.token_count
+        now = time.time()
+        state.last_token_at = now
+        if att.first_pending:
+            self._first_token(att, n, now)
+        if n == att.next_ckpt:
+            if "on_checkpoint" in self.cbs:
+                att.resume = _RESUME_CKPT
+                return -1
+            att.next_ckpt += self.continuation.checkpoint_interval
+            self.checkpoint_now(att)
+        if n == att.next_guard:
+            att.next_guard += self.intervals.guardrails
+            found, t0 = _checks.guardrail_scan(self, att, final=False)
+            if found:
+                state.violations.extend(found)
+                if "on_violation" in self.cbs:
+                    att.resume = _RESUME_GUARD
+                    att.pending = (found, t0)
+                    return -1
+            if found or self.bus.enabled:
+                _checks.guardrail_close(self, found, t0)
+        if n == att.next_drift:
+            att.next_drift += self.intervals.drift
+            hit = _checks.drift_scan(self, att)
+            if hit is not None and "on_drift" in self.cbs:
+                att.resume = _RESUME_DRIFT
+                att.pending = hit
+                return -1
+        return att.schedule(n)
+
+    async def due_rest(self, att: Attempt) -> int:
+        """Finish what :meth:`due_now` left to await; the next due token count."""
+        n = self.state.token_count
+        stage, pending = att.resume, att.pending
+        att.resume, att.pending = 0, None
+        if stage == _RESUME_CKPT:
+            att.next_ckpt += self.continuation.checkpoint_interval
+            await self.periodic_checkpoint(att)
+            if n == att.next_guard:
+                att.next_guard += self.intervals.guardrails
+                await _checks.guardrail_phase(self, att, final=False)
+        elif stage == _RESUME_GUARD:
+            found, t0 = pending
+            await _checks.guardrail_callbacks(self, found)
+            _checks.guardrail_close(self, found, t0)
+        if stage == _RESUME_DRIFT:
+            await self.fire("on_drift", *pending)
+        elif n == att.next_drift:
+            att.next_drift += self.intervals.drift
+            await _checks.drift_check(self, att)
+        return att.schedule(n)
+
+    def checkpoint_now(self, att: Attempt) -> None:
+        """Record a periodic checkpoint (its length: materializing the text every few tokens would be O(n^2))."""
         state = self.state
         att.ckpt_len = len(state.buffer)
         self.checkpoints_created += 1
-        # Periodic checkpoints record a length: materializing the text every few tokens would be O(n^2).
         if self.bus.enabled:
             self.emit(O.CHECKPOINT_SAVED, tokenCount=state.token_count, checkpointLength=att.ckpt_len)
+
+    async def periodic_checkpoint(self, att: Attempt) -> None:
+        self.checkpoint_now(att)
         if "on_checkpoint" in self.cbs:
+            state = self.state
             await self.fire("on_checkpoint", state.buffer.slice(0, att.ckpt_len), state.token_count)
 
     def dedupe_decided(self, att: Attempt) -> None:

@@ -24,6 +24,13 @@ def test_zero_and_noise_helpers(text, zero, noise):
     assert is_noise_only(text) is noise
 
 
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from(" ab]^-\\[c\n\u00e9"), max_size=30))
+def test_two_symbol_noise_test_equals_counting_distinct_characters(text):
+    """The early-exit test agrees with ``len(set(text without spaces)) <= 2`` (regex metacharacters included)."""
+    assert output_mod._at_most_two_symbols(text) is (len(set(text.replace(" ", ""))) <= 2)
+
+
 def test_zero_output_rule(completed_state):
     r = zero_output_rule()
     assert (r.name, r.streaming, r.description) == ("zero_output", False, "Detects empty or meaningless output")
