@@ -35,37 +35,42 @@ REQUESTED: str = _requested()
 
 def _load_compiled():
     from l0._speedups.content_buffer import ContentBuffer
+    from l0._speedups.drift import WindowScan, drift_window
     from l0._speedups.entropy import EntropyRing, shannon_entropy
     from l0._speedups.hotloop import Handoff, hot_iterate
     from l0._speedups.json_state import JsonStreamState
 
-    return ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate
+    return ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan
 
 
 def _load_pure():
     from l0._pure.content_buffer import ContentBuffer
+    from l0._pure.drift import WindowScan, drift_window
     from l0._pure.entropy import EntropyRing, shannon_entropy
     from l0._pure.hotloop import Handoff, hot_iterate
     from l0._pure.json_state import JsonStreamState
 
-    return ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate
+    return ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan
 
 
 if REQUESTED == "python" or platform.python_implementation() != "CPython":
     if REQUESTED == "cython":
         raise ImportError("L0_BACKEND=cython requires CPython; this interpreter runs the pure backend only")
     BACKEND = "python"
-    ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate = _load_pure()
+    ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan = _load_pure()
 elif REQUESTED == "cython":
     BACKEND = "cython"
-    ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate = _load_compiled()
+    ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan = _load_compiled()
 else:
     try:
-        ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate = _load_compiled()
+        ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan = _load_compiled()
         BACKEND = "cython"
     except ImportError:
         BACKEND = "python"
-        ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate = _load_pure()
+        ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan = _load_pure()
+
+# The pure window scan is also where the compiled one sends the rare windows it leaves (it returns -1).
+from l0._pure.drift import drift_window as drift_window_python  # noqa: E402
 
 __all__ = ["BACKEND", "REQUESTED", "ContentBuffer", "JsonStreamState", "EntropyRing", "shannon_entropy",
-           "Handoff", "hot_iterate"]
+           "Handoff", "hot_iterate", "drift_window", "drift_window_python", "WindowScan"]

@@ -26,7 +26,8 @@ def append_token(state: State, token: str) -> None:
         state.first_token_at = now
     state.last_token_at = now
     state.buffer.append(token)
-    state.token_count += 1
+    if not getattr(type(state), "derived_token_count", False):  # a LiveState counted the append itself
+        state.token_count += 1
 
 
 def mark_completed(state: State) -> None:

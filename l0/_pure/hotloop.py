@@ -25,7 +25,8 @@ class Handoff:
 
     Set by the engine before it yields the handoff: ``it`` (the source's async
     iterator), ``coerce`` (item -> Event), ``append`` (the content buffer's),
-    ``fields`` (mapping that receives ``token_count``), ``n`` (token count),
+    ``fields`` (mapping that receives ``token_count``, or None when the state
+    counts by itself), ``n`` (token count),
     ``next_due`` (token count at which a check is due), ``due`` (None, or a
     callable run at that token once it is appended and counted, returning
     the next due count or -1), ``watchdog`` (or None) and ``clock`` (its time
@@ -81,6 +82,8 @@ async def _iterate(drive: AsyncGenerator[Any, None]) -> AsyncGenerator[Any, None
             TOKEN = hand.token_type
             append = hand.append
             fields = hand.fields
+            if fields is None:  # the state counts by itself: store into a throwaway dict
+                fields = {}
             wd = hand.watchdog
             now = hand.clock
             n = hand.n

@@ -253,7 +253,8 @@ cdef class Handoff:
 
     Set by the engine before it yields the handoff: ``it`` (the source's async
     iterator), ``coerce`` (item -> Event), ``append`` (the content buffer's),
-    ``fields`` (mapping that receives ``token_count``), ``n`` (token count),
+    ``fields`` (mapping that receives ``token_count``, or None when the state
+    counts by itself), ``n`` (token count),
     ``next_due`` (token count at which a check is due), ``due`` (None, or a
     callable run at that token once it is appended and counted, returning
     the next due count or -1), ``watchdog`` (or None) and ``clock`` (its time
@@ -509,7 +510,7 @@ cdef class HotStream:
                         continue
                     l0_decref(raw)
                     hand.n += 1
-                    if l0_hot_store(hand.fields, _TOKEN_COUNT, hand.n) < 0:
+                    if hand.fields is not None and l0_hot_store(hand.fields, _TOKEN_COUNT, hand.n) < 0:
                         self._throw_to_engine()
                         continue
                     if due:

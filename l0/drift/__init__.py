@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from l0._backend import shannon_entropy
+from l0._backend import BACKEND, shannon_entropy
 from l0.drift._core import (
     _FORMAT,
     _HEAD,
@@ -31,6 +31,9 @@ from l0.drift._core import (
     _tone,
 )
 from l0.drift._session import DriftSession
+from l0.drift._window import WindowSession
+
+_SESSION: type[DriftSession] = WindowSession if BACKEND == "cython" else DriftSession
 
 __all__ = [
     "DriftType",
@@ -81,8 +84,13 @@ class DriftDetector:
         return self._core.history()
 
     def new_session(self) -> DriftSession:
-        """Fresh per-stream state with this detector's configuration."""
-        return DriftSession(self.config)
+        """Fresh per-stream state with this detector's configuration.
+
+        A :class:`DriftSession` (incremental, pure Python) on the pure backend; a
+        ``WindowSession`` (one compiled pass over the window per check) on the
+        compiled one. Both give the results of :meth:`check`.
+        """
+        return _SESSION(self.config)
 
     # Reference-named helpers (each O(window)).
     def _get_window(self, content: str) -> str:

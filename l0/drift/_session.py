@@ -182,6 +182,10 @@ class DriftSession:
     # -- check ---------------------------------------------------------------------------------
 
     def check(self, state: Any, delta: str | None = None) -> DriftResult:
+        return _result(self.scan(state, delta))
+
+    def scan(self, state: Any, delta: str | None = None) -> list[str]:
+        """:meth:`check` without the result object: the drift types found (empty if none)."""
         buf = getattr(state, "buffer", None)
         if buf is None:
             from l0.guardrails._session import buffer_of
@@ -241,7 +245,7 @@ class DriftSession:
         if hedging:
             types.append("hedging")
         self._prev_n = n
-        return _result(types)
+        return types
 
     # -- reading new text ----------------------------------------------------------------------
 

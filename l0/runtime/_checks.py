@@ -215,6 +215,12 @@ async def guardrail_phase(run: Runner, att: Attempt, *, final: bool) -> None:
     guardrail_close(run, found, t0)
 
 
+def _drift_result(types: list[str]) -> Any:
+    from l0.drift._core import _result
+
+    return _result(types)
+
+
 def _drift_types(result: Any) -> list[str]:
     return [getattr(t, "value", t) for t in (getattr(result, "types", None) or ())]
 
@@ -225,8 +231,15 @@ def drift_scan(run: Runner, att: Attempt) -> tuple[list[str], Any] | None:
     buf = state.buffer
     delta = buf.since(att.drift_pos)
     att.drift_pos = len(buf)
-    result = att.drift_session.check(state, delta)
-    if not getattr(result, "detected", False):
+    session = att.drift_session
+    scan = getattr(session, "scan", None)
+    if scan is not None:
+        # Built-in sessions: the types found, the result object only when there is drift.
+        types = scan(state, delta)
+        result = _drift_result(types) if types else None
+    else:
+        result = session.check(state, delta)
+    if result is None or not getattr(result, "detected", False):
         if run.bus.enabled:
             run.emit(O.DRIFT_CHECK_RESULT, detected=False, score=0.0, metrics={}, threshold=0.5)
         return None

@@ -132,7 +132,9 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
     source itself.
     """
     state = run.state
-    fields = _attr_store(state)
+    # A LiveState counts tokens itself (its buffer's count): nothing to store per token.
+    fields = None if getattr(type(state), "derived_token_count", False) else _attr_store(state)
+    run.derived_count = fields is None
     append = state.buffer.append
     TOKEN = EventType.TOKEN
     EventT = Event
@@ -236,7 +238,8 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                             if text:
                                 append(text)
                                 n += 1
-                                fields["token_count"] = n
+                                if fields is not None:
+                                    fields["token_count"] = n
                                 if n == next_due:
                                     next_due = await run.due(att, ev, text)
                             yield ev
@@ -264,7 +267,8 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
                             if text:
                                 append(text)
                                 n += 1
-                                fields["token_count"] = n
+                                if fields is not None:
+                                    fields["token_count"] = n
                                 if n == next_due:
                                     next_due = await run.due(att, ev, text)
                                 else:

@@ -24,6 +24,7 @@ from l0.errors import truncation_error
 from l0.events import ObservabilityEventType as O
 from l0.retry import RetryManager
 from l0.types import CheckIntervals, Event, EventType, Retry, State, Timeout
+from l0.types._state import LiveState
 
 from . import _checks
 from ._callbacks import call_safely
@@ -50,33 +51,34 @@ _task_of: Any = (_tasks_by_loop.get if sys.version_info < (3, 12) and type(_task
 
 
 def _state_factory() -> Any:
-    """A function returning a fresh ``State()``, cheaper than the dataclass ``__init__`` when possible.
+    """A function returning a fresh ``LiveState()``, cheaper than the dataclass ``__init__`` when possible.
 
-    ``State()`` with no arguments is a fixed set of immutable defaults, three
+    The runtime's state is a :class:`~l0.types._state.LiveState` (``token_count``
+    follows the content buffer). ``LiveState()`` with no arguments is a fixed set of immutable defaults, three
     empty lists and an empty buffer; copying a template of its ``__dict__``
     (same keys, same order) costs about half. Used only when a probe shows the
     copy is exactly what ``State()`` builds; otherwise ``State`` itself.
     """
-    probe = State()
+    probe = LiveState()
     attrs = getattr(probe, "__dict__", None)
     if (attrs is None or type(probe).__setattr__ is not object.__setattr__
             or type(attrs.get("buffer")) is not ContentBuffer or len(attrs["buffer"]) != 0):
-        return State
+        return LiveState
     for name, value in attrs.items():
         if name == "buffer":
             continue
         if name in _LIST_FIELDS:
             if type(value) is not list or value:
-                return State
+                return LiveState
         elif not (value is None or type(value) in (bool, int, float, str)):
-            return State
+            return LiveState
     if sum(1 for name in _LIST_FIELDS if name in attrs) != len(_LIST_FIELDS):
-        return State
+        return LiveState
     template = dict(attrs)
     new = object.__new__
 
     def make_state() -> State:
-        state = new(State)
+        state = new(LiveState)
         fields = state.__dict__
         fields.update(template)
         fields["buffer"] = ContentBuffer()
@@ -87,7 +89,7 @@ def _state_factory() -> Any:
 
     copy = make_state()
     if list(copy.__dict__) != list(attrs) or repr(copy) != repr(probe) or copy.__getstate__() != probe.__getstate__():
-        return State
+        return LiveState
     return make_state
 
 
@@ -127,6 +129,7 @@ class Runner:
     net_failed = False
     dropped = False
     checkpoints_created = 0
+    derived_count = True  # the state's token_count follows its buffer (LiveState): appending counts
     started_ms = 0.0
     _abort_cancel: int | None = None
     backoff_task: asyncio.Future[Any] | None = None
@@ -431,7 +434,10 @@ class Runner:
             if text:
                 state = self.state
                 state.buffer.append(text)
-                state.token_count = n = state.token_count + 1
+                if self.derived_count:
+                    n = state.token_count
+                else:
+                    state.token_count = n = state.token_count + 1
                 if n == att.next_due:
                     await self.due(att, ev, text)
                 elif self.token_callback is not None:

@@ -106,3 +106,53 @@ def _set_content(self: State, value: str) -> None:
 
 
 State.content = property(_get_content, _set_content, doc="The whole text so far (``buffer.content``).")  # type: ignore[assignment]
+
+
+class LiveState(State):
+    """The runtime's :class:`State`: ``token_count`` follows the content buffer's own count.
+
+    Every token the runtime counts is one ``buffer.append``, so the count is
+    ``buffer.token_count`` plus a fixed offset (set whenever ``token_count`` is
+    assigned) and the per-token path stores nothing. Assigning ``content``
+    keeps ``token_count`` as it was, as on a plain :class:`State`. Code that
+    appends to ``state.buffer`` itself must not also add to ``token_count``
+    (:data:`derived_token_count` tells).
+    """
+
+    derived_token_count = True
+
+    @property  # type: ignore[override]
+    def token_count(self) -> int:
+        return self.buffer.token_count + self.__dict__["_tc_offset"]
+
+    @token_count.setter
+    def token_count(self, value: int) -> None:
+        self.__dict__["_tc_offset"] = value - self.buffer.token_count
+
+    @property  # type: ignore[override]
+    def content(self) -> str:
+        return self.buffer.content
+
+    @content.setter
+    def content(self, value: str) -> None:
+        offset = self.__dict__.get("_tc_offset")
+        if offset is None:  # __init__: the buffer is created here, token_count comes next
+            _set_content(self, value)
+            return
+        count = self.buffer.token_count + offset
+        _set_content(self, value)
+        self.__dict__["_tc_offset"] = count - self.buffer.token_count
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = super().__getstate__()
+        state["token_count"] = self.token_count
+        del state["_tc_offset"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        state = dict(state)
+        count = state.pop("token_count", 0)
+        text = state.pop("buffer", "")
+        self.__dict__.update(state)
+        _set_content(self, text)
+        self.token_count = count

@@ -7,6 +7,8 @@ generator source may skip adapter detection. None of that may be observable.
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import pickle
 from collections.abc import AsyncIterator
 from typing import Any
@@ -26,7 +28,9 @@ from l0.adapters import (
 from l0.adapters.openai import OpenAIAdapter
 from l0.events import EventBus
 from l0.runtime import _run, _runner
+from l0.state import append_token
 from l0.types import State
+from l0.types._state import LiveState
 
 
 def tokens(*texts: str) -> Any:
@@ -122,8 +126,8 @@ async def test_context_is_built_only_for_factories_that_take_it() -> None:
 # -- State template --------------------------------------------------------------------------------
 
 def test_new_state_is_a_fresh_default_state() -> None:
-    a, b, ref = _runner._new_state(), _runner._new_state(), State()
-    assert type(a) is State
+    a, b, ref = _runner._new_state(), _runner._new_state(), LiveState()
+    assert type(a) is LiveState and isinstance(a, State)
     assert list(vars(a)) == list(vars(ref))
     assert repr(a) == repr(ref) and a == ref
     assert pickle.loads(pickle.dumps(a)) == ref
@@ -227,3 +231,24 @@ async def test_a_reused_timeout_is_checked_again_after_tampering() -> None:
     object.__setattr__(timeout, "initial_token", 5000)
     stream = await l0.run(tokens("b"), timeout=timeout)
     assert await stream.read() == "b"
+
+
+def test_live_state_counts_through_its_buffer() -> None:
+    s = _runner._new_state()
+    s.buffer.append("ab")
+    s.buffer.append("c")
+    assert s.token_count == 2 and "token_count=2" in repr(s)
+    s.content = "replaced"  # as on a plain State: assigning the text keeps the count
+    assert s.token_count == 2 and s.content == "replaced"
+    s.token_count = 0
+    s.content = ""
+    s.buffer.append("x")
+    assert s.token_count == 1
+    for copied in (pickle.loads(pickle.dumps(s)), copy.copy(s), copy.deepcopy(s), dataclasses.replace(s)):
+        assert type(copied) is LiveState and copied.token_count == 1 and copied.content == "x"
+        copied.buffer.append("y")
+        assert copied.token_count == 2 and s.token_count == 1
+    plain = State(content="x", token_count=1)
+    assert dataclasses.asdict(plain) == {k: v for k, v in dataclasses.asdict(s).items()}
+    append_token(s, "z")  # the helper knows a LiveState counts the append itself
+    assert s.token_count == 2 and s.content == "xz"

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["TAIL", "META", "TONE", "REPETITION", "META_COMMENTARY", "TONE_SHIFT", "REPETITION_FOUND",
+           "ENTROPY_SPIKE", "MARKDOWN_COLLAPSE", "drift_window", "WindowScan"]
+
+TAIL: int
+META: int
+TONE: int
+REPETITION: int
+META_COMMENTARY: int
+TONE_SHIFT: int
+REPETITION_FOUND: int
+ENTROPY_SPIKE: int
+MARKDOWN_COLLAPSE: int
+
+def drift_window(window: str, threshold: int, flags: int) -> int: ...
+
+class WindowScan:
+    ring: Any
+    tokens: Any
+    def __init__(self, size: int, threshold: int, flags: int, ring: Any, tokens: Any, entropy: bool,
+                 entropy_threshold: float, fallback: Any) -> None: ...
+    def reset(self) -> None: ...
+    @property
+    def prev_n(self) -> int: ...
+    def scan(self, buf: Any, delta: str | None) -> int: ...

@@ -1,0 +1,567 @@
+"""Compiled drift window scan: the window detectors of one drift check in one pass.
+
+``WindowScan`` is the per-stream state around it (restart detection, entropy
+samples, the previous window's tone and Markdown counts).
+
+``drift_window(window, threshold, flags)`` evaluates the detectors that look
+at the last ``sliding_window_size`` characters (``window``) and its last 200
+characters (the tail): meta commentary, tone word counts, repetition
+(sentences and 5-word phrases) and the Markdown count. It returns them packed
+into one int (see ``l0._pure.drift`` for the layout), or -1 for a window it
+does not evaluate itself: one holding U+0130 or U+03A3 (whose ``str.lower()``
+is not a per-character mapping) or a non-ASCII character that ``re.IGNORECASE``
+equates with an ASCII letter (U+0131, U+017F, U+212A, U+212B); the caller then
+uses the pure twin, ``l0._pure.drift``, whose results this kernel reproduces.
+
+The window is read once into lower-cased code points and character classes
+(whitespace as ``str.split``/``str.strip`` and ``\\s`` see it, word characters
+as ``\\w``); phrases and sentences are counted through hashes, every hash
+match confirmed character by character; sentences are compared directly.
+"""
+
+from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
+from libc.stdint cimport uint8_t, uint32_t, uint64_t
+from libc.string cimport memset
+
+from l0._speedups.entropy import shannon_entropy as _shannon
+
+__all__ = ["TAIL", "META", "TONE", "REPETITION", "META_COMMENTARY", "TONE_SHIFT", "REPETITION_FOUND",
+           "ENTROPY_SPIKE", "MARKDOWN_COLLAPSE", "drift_window", "WindowScan"]
+
+cdef enum:
+    C_TAIL = 200
+    C_META = 1
+    C_TONE = 2
+    C_REPETITION = 4
+    # Bits of WindowScan.scan()'s mask, in the order DriftDetector lists the types.
+    M_META = 1
+    M_TONE = 2
+    M_REPETITION = 4
+    M_ENTROPY = 8
+    M_MARKDOWN = 16
+
+TAIL = C_TAIL
+META = C_META
+TONE = C_TONE
+REPETITION = C_REPETITION
+META_COMMENTARY = M_META
+TONE_SHIFT = M_TONE
+REPETITION_FOUND = M_REPETITION
+ENTROPY_SPIKE = M_ENTROPY
+MARKDOWN_COLLAPSE = M_MARKDOWN
+
+cdef extern from "Python.h":
+    uint32_t PyUnicode_READ(int kind, void* data, Py_ssize_t index) nogil
+    bint Py_UNICODE_ISSPACE(uint32_t ch) nogil
+    bint Py_UNICODE_ISALNUM(uint32_t ch) nogil
+    uint32_t Py_UNICODE_TOLOWER(uint32_t ch) nogil
+
+cdef enum:
+    SPACE = 1
+    WORD = 2
+    MAX_PHRASE = 32
+    N_META = 10
+    N_TONE = 13
+
+# Class and lower case of the Latin-1 range (str.lower() maps each of these to one character).
+cdef uint8_t _CLASS[256]
+cdef uint32_t _LOWER[256]
+cdef int _c
+for _c in range(256):
+    _CLASS[_c] = (SPACE if chr(_c).isspace() else 0) | (WORD if chr(_c).isalnum() or _c == 95 else 0)
+    _LOWER[_c] = ord(chr(_c).lower())
+
+# Meta phrases (lower case, ASCII) and tone words, as code point arrays.
+_META_PHRASES = (
+    "as an ai", "i'm an ai", "i am an ai", "i cannot actually", "i don't have personal",
+    "i apologize, but i", "i'm sorry, but i", "let me explain", "to clarify", "in other words",
+)
+_FORMAL = ("therefore", "thus", "hence", "moreover", "furthermore", "consequently")
+_INFORMAL = ("gonna", "wanna", "yeah", "yep", "nope", "ok", "okay")
+
+cdef uint32_t _meta[N_META][MAX_PHRASE]
+cdef Py_ssize_t _meta_len[N_META]
+cdef uint32_t _tone[N_TONE][MAX_PHRASE]
+cdef Py_ssize_t _tone_len[N_TONE]
+cdef int _k, _j
+for _k, _p in enumerate(_META_PHRASES):
+    _meta_len[_k] = len(_p)
+    for _j, _ch in enumerate(_p):
+        _meta[_k][_j] = ord(_ch)
+for _k, _p in enumerate(_FORMAL + _INFORMAL):
+    _tone_len[_k] = len(_p)
+    for _j, _ch in enumerate(_p):
+        _tone[_k][_j] = ord(_ch)
+
+
+cdef inline bint _special(uint32_t ch) nogil:
+    return ch == 0x130 or ch == 0x3A3 or ch == 0x131 or ch == 0x17F or ch == 0x212A or ch == 0x212B
+
+
+cdef inline uint64_t _mix(uint64_t h, uint64_t v) nogil:
+    h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2)
+    return h * 0xFF51AFD7ED558CCDULL
+
+
+cdef struct Scan:
+    uint32_t* low     # lower-cased code points
+    uint8_t* cls     # SPACE / WORD bits
+    Py_ssize_t n
+
+
+cdef bint _same(Scan* s, Py_ssize_t a, Py_ssize_t b, Py_ssize_t length) noexcept nogil:
+    cdef Py_ssize_t k
+    for k in range(length):
+        if s.low[a + k] != s.low[b + k]:
+            return False
+    return True
+
+
+cdef inline uint32_t _key(const uint32_t* t, Py_ssize_t p, Py_ssize_t n) noexcept nogil:
+    """Up to four characters from ``p`` packed 7 bits each (0 past the end; verified on a hit)."""
+    cdef uint32_t k = t[p] & 0x7F
+    if p + 1 < n:
+        k |= (t[p + 1] & 0x7F) << 7
+    if p + 2 < n:
+        k |= (t[p + 2] & 0x7F) << 14
+    if p + 3 < n:
+        k |= (t[p + 3] & 0x7F) << 21
+    return k
+
+
+cdef inline uint32_t _slot(uint32_t key) noexcept nogil:
+    return (key * 2654435761U) >> 20  # 12 bits
+
+
+# One bit per 12-bit hash of the packed first four characters of a meta phrase / a tone word.
+cdef uint8_t _META_BITS[512]
+cdef uint8_t _TONE_BITS[512]
+
+
+cdef void _filters() noexcept:
+    cdef int m, k
+    cdef uint32_t key, slot
+    for m in range(512):
+        _META_BITS[m] = 0
+        _TONE_BITS[m] = 0
+    for m in range(N_META):
+        key = _key(_meta[m], 0, _meta_len[m])
+        slot = _slot(key)
+        _META_BITS[slot >> 3] |= 1 << (slot & 7)
+    for m in range(N_TONE):
+        if _tone_len[m] < 4:
+            continue  # "ok" and "yep" are tested directly
+        key = _key(_tone[m], 0, _tone_len[m])
+        slot = _slot(key)
+        _TONE_BITS[slot >> 3] |= 1 << (slot & 7)
+
+
+_filters()
+
+cdef uint32_t _KEY_OK = 111 | (107 << 7)
+cdef uint32_t _KEY_YEP = 121 | (101 << 7) | (112 << 14)
+
+
+cdef bint _meta_found(Scan* s, Py_ssize_t start) noexcept nogil:
+    cdef Py_ssize_t p, k, m, length, n = s.n
+    cdef uint32_t slot
+    cdef const uint32_t* t = s.low
+    for p in range(start, n - 7):  # the shortest phrase has 8 characters
+        slot = _slot(_key(t, p, n))
+        if not (_META_BITS[slot >> 3] & (1 << (slot & 7))):
+            continue
+        for m in range(N_META):
+            length = _meta_len[m]
+            if p + length > n:
+                continue
+            k = 0
+            while k < length and t[p + k] == _meta[m][k]:
+                k += 1
+            if k == length:
+                return True
+    return False
+
+
+cdef void _tone_counts(Scan* s, Py_ssize_t start, int* formal, int* informal) noexcept nogil:
+    """Whole ``\\w`` runs of the tail equal to a tone word."""
+    cdef Py_ssize_t p, q, length, k, n = s.n
+    cdef int m
+    cdef uint32_t key, slot
+    cdef bint begins
+    cdef const uint32_t* t = s.low
+    cdef const uint8_t* cls = s.cls
+    for p in range(start, n - 1):
+        key = _key(t, p, n)
+        slot = _slot(key)
+        if not ((_TONE_BITS[slot >> 3] & (1 << (slot & 7))) or (key & 0x3FFF) == _KEY_OK
+                or (key & 0x1FFFFF) == _KEY_YEP):
+            continue
+        if not (cls[p] & WORD) or (p > start and (cls[p - 1] & WORD)):
+            continue  # not the start of a word run
+        q = p
+        while q < n and (cls[q] & WORD):
+            q += 1
+        length = q - p
+        for m in range(N_TONE):
+            if _tone_len[m] != length:
+                continue
+            k = 0
+            while k < length and t[p + k] == _tone[m][k]:
+                k += 1
+            if k == length:
+                if m < 6:
+                    formal[0] += 1
+                else:
+                    informal[0] += 1
+                break
+
+
+cdef int _markdown(Scan* s, Py_ssize_t start) nogil:
+    """``_markdown_count``: fences, headings at line starts, **bold** and [links](...) in the tail."""
+    cdef Py_ssize_t n = s.n, p, q, r, run
+    cdef uint32_t* t = s.low
+    cdef int count = 0
+    # ``` (non-overlapping)
+    p = start
+    while p + 2 < n:
+        if t[p] == 96 and t[p + 1] == 96 and t[p + 2] == 96:
+            count += 1
+            p += 3
+        else:
+            p += 1
+    # ^#{1,6}\s with MULTILINE
+    p = start
+    while p < n:
+        if t[p] == 35 and (p == start or t[p - 1] == 10):
+            run = 0
+            while p + run < n and t[p + run] == 35:
+                run += 1
+            if run <= 6 and p + run < n and (s.cls[p + run] & SPACE):
+                count += 1
+            p += run
+        else:
+            p += 1
+    # \*\*.*?\*\*
+    p = start
+    while p + 1 < n:
+        if t[p] == 42 and t[p + 1] == 42:
+            q = p + 2
+            while q + 1 < n and t[q] != 10 and not (t[q] == 42 and t[q + 1] == 42):
+                q += 1
+            if q + 1 < n and t[q] == 42 and t[q + 1] == 42:
+                count += 1
+                p = q + 2
+                continue
+        p += 1
+    # \[.*?\]\(.*?\)
+    p = start
+    while p < n:
+        if t[p] == 91:
+            q = p + 1
+            while q + 1 < n and t[q] != 10 and not (t[q] == 93 and t[q + 1] == 40):
+                q += 1
+            if q + 1 < n and t[q] == 93 and t[q + 1] == 40:
+                r = q + 2
+                while r < n and t[r] != 10 and t[r] != 41:
+                    r += 1
+                if r < n and t[r] == 41:
+                    count += 1
+                    p = r + 1
+                    continue
+        p += 1
+    return count
+
+
+cdef enum:
+    STACK_WORDS = 1024  # windows up to 2 * STACK_WORDS characters need no heap memory
+    STACK_TABLE = 2048
+
+
+cdef int _repetitive(Scan* s, int threshold) except -1:
+    """``_repetitive``: 3+ long sentences and one repeated ``threshold`` times, or a 5-word phrase that is."""
+    cdef Py_ssize_t n = s.n, p, a, i, j, count, best, nw, ng, size, slot, cap = n // 2 + 2
+    cdef uint32_t c
+    cdef const uint32_t* t = s.low
+    cdef const uint8_t* cls = s.cls
+    cdef Py_ssize_t stack_a[STACK_WORDS]
+    cdef Py_ssize_t stack_b[STACK_WORDS]
+    cdef uint64_t stack_h[STACK_WORDS]
+    cdef Py_ssize_t stack_t[STACK_TABLE]
+    cdef Py_ssize_t stack_c[STACK_TABLE]
+    cdef Py_ssize_t* first = stack_a   # sentence / word starts
+    cdef Py_ssize_t* length = stack_b  # sentence / word lengths
+    cdef uint64_t* hashes = stack_h    # word hashes, then phrase hashes
+    cdef Py_ssize_t* table = stack_t
+    cdef Py_ssize_t* tcount = stack_c
+    cdef void* heap = NULL
+    cdef uint64_t h
+    cdef int result = 0
+    p = 0
+    while p < n:
+        c = t[p]
+        if c == 46 or c == 33 or c == 63:
+            break
+        p += 1
+    if p == n:
+        return 0  # no sentence mark: one sentence at most
+    size = 16
+    while size < 2 * cap:
+        size *= 2
+    if cap > STACK_WORDS or size > STACK_TABLE:
+        heap = PyMem_Malloc(cap * (2 * sizeof(Py_ssize_t) + sizeof(uint64_t)) + size * 2 * sizeof(Py_ssize_t))
+        if heap == NULL:
+            raise MemoryError()
+        first = <Py_ssize_t*>heap
+        length = first + cap
+        hashes = <uint64_t*>(length + cap)
+        table = <Py_ssize_t*>(hashes + cap)
+        tcount = table + size
+    try:
+        # Sentences: pieces between . ! ? marks, stripped, longer than 20 characters.
+        count = 0
+        a = 0
+        for p in range(n + 1):
+            if p < n:
+                c = t[p]
+                if c != 46 and c != 33 and c != 63:
+                    continue
+            i = a
+            j = p
+            while i < j and (cls[i] & SPACE):
+                i += 1
+            while j > i and (cls[j - 1] & SPACE):
+                j -= 1
+            if j - i > 20:
+                first[count] = i
+                length[count] = j - i
+                count += 1
+            a = p + 1
+        if count < 3:
+            return 0
+        for i in range(count):
+            best = 1
+            for j in range(i + 1, count):
+                if length[j] == length[i] and _same(s, first[i], first[j], length[i]):
+                    best += 1
+            if best >= threshold:
+                return 1
+        # Phrases: 5 consecutive whitespace-separated words (lower-cased).
+        nw = 0
+        p = 0
+        while p < n:
+            if cls[p] & SPACE:
+                p += 1
+                continue
+            a = p
+            h = 0
+            while p < n and not (cls[p] & SPACE):
+                h = ((h << 7) | (h >> 57)) ^ t[p]
+                p += 1
+            first[nw] = a
+            length[nw] = p - a
+            hashes[nw] = h * 0x9E3779B97F4A7C15ULL
+            nw += 1
+        ng = nw - 4
+        if ng < 1:
+            return 0
+        if threshold <= 1:
+            return 1
+        size = 16
+        while size < 2 * ng:
+            size *= 2
+        memset(table, 0xFF, size * sizeof(Py_ssize_t))
+        for i in range(ng):
+            # In place: hashes[i] becomes the phrase's hash (words i..i+4; i+1.. are still word hashes).
+            h = _mix(_mix(_mix(_mix(hashes[i], hashes[i + 1]), hashes[i + 2]), hashes[i + 3]), hashes[i + 4])
+            hashes[i] = h
+            slot = <Py_ssize_t>(h & <uint64_t>(size - 1))
+            while True:
+                j = table[slot]
+                if j < 0:
+                    table[slot] = i
+                    tcount[slot] = 1
+                    break
+                if hashes[j] == h and _same_phrase(s, first, length, i, j):
+                    tcount[slot] += 1
+                    if tcount[slot] >= threshold:
+                        result = 1
+                    break
+                slot = (slot + 1) & (size - 1)
+            if result:
+                break
+        return result
+    finally:
+        PyMem_Free(heap)
+
+
+cdef bint _same_phrase(Scan* s, Py_ssize_t* wstart, Py_ssize_t* wlen, Py_ssize_t i, Py_ssize_t j) noexcept nogil:
+    cdef int k
+    for k in range(5):
+        if wlen[i + k] != wlen[j + k] or not _same(s, wstart[i + k], wstart[j + k], wlen[i + k]):
+            return False
+    return True
+
+
+cdef long long _window_bits(str window, int threshold, int flags) except -2:
+    """``drift_window`` without the argument checks (-1: a window left to the pure twin)."""
+    cdef Py_ssize_t n = len(window), p, start
+    cdef int kind = PyUnicode_KIND(window)
+    cdef void* data = PyUnicode_DATA(window)
+    cdef Scan s
+    cdef uint32_t ch
+    cdef const uint8_t* latin
+    cdef int formal = 0, informal = 0, md, rep = 0
+    cdef long long bits = 0
+    s.n = n
+    s.low = <uint32_t*>PyMem_Malloc((n + 1) * sizeof(uint32_t))
+    s.cls = <uint8_t*>PyMem_Malloc(n + 1)
+    if s.low == NULL or s.cls == NULL:
+        PyMem_Free(s.low)
+        PyMem_Free(s.cls)
+        raise MemoryError()
+    try:
+        if kind == 1:
+            latin = <const uint8_t*>data
+            for p in range(n):
+                ch = latin[p]
+                s.cls[p] = _CLASS[ch]
+                s.low[p] = _LOWER[ch]
+        else:
+            for p in range(n):
+                ch = PyUnicode_READ(kind, data, p)
+                if ch < 256:
+                    s.cls[p] = _CLASS[ch]
+                    s.low[p] = _LOWER[ch]
+                else:
+                    if _special(ch):
+                        return -1
+                    s.cls[p] = (SPACE if Py_UNICODE_ISSPACE(ch) else 0) | (WORD if Py_UNICODE_ISALNUM(ch) else 0)
+                    s.low[p] = Py_UNICODE_TOLOWER(ch)
+        start = n - C_TAIL if n > C_TAIL else 0
+        if flags & C_META and _meta_found(&s, start):
+            bits |= 1
+        if flags & C_REPETITION:
+            rep = _repetitive(&s, threshold)
+            if rep:
+                bits |= 2
+        if flags & C_TONE:
+            _tone_counts(&s, start, &formal, &informal)
+        md = 0
+        for p in range(start, n):
+            ch = s.low[p]
+            if ch == 96 or ch == 35 or ch == 42 or ch == 91:  # ` # * [: only then can anything count
+                md = _markdown(&s, start)
+                break
+        return bits | (<long long>formal << 8) | (<long long>informal << 20) | (<long long>md << 32)
+    finally:
+        PyMem_Free(s.low)
+        PyMem_Free(s.cls)
+
+
+def drift_window(str window, int threshold, int flags):
+    """The window detectors of one drift check, packed into an int (-1: not evaluated here).
+
+    ``flags``: ``META | TONE | REPETITION`` (the Markdown count is always
+    taken). Bits 0 and 1 of the result: meta commentary in the tail, repetition
+    in the window; bits 8-19 and 20-31: formal and informal tone words in the
+    tail; bits 32 and up: the Markdown count of the tail.
+    """
+    if threshold < 1:
+        raise ValueError(f"threshold must be a positive int, got {threshold}")
+    return _window_bits(window, threshold, flags)
+
+
+cdef class WindowScan:
+    """Per-stream state of the window drift detectors; ``scan(buf, delta)`` is one check.
+
+    ``buf`` is the stream's content buffer (``len``, ``token_count``,
+    ``slice``, ``tail``) and ``delta`` the text appended since the previous
+    check (one entropy sample; appended to ``tokens``). The result is a mask
+    of ``META_COMMENTARY | TONE_SHIFT | REPETITION_FOUND | ENTROPY_SPIKE |
+    MARKDOWN_COLLAPSE``, or -1 when the content was replaced since the
+    previous check (nothing is recorded: call ``reset()`` and scan again).
+    ``fallback(window, threshold, flags)`` evaluates the windows the compiled
+    scan leaves (the pure ``drift_window``).
+    """
+
+    cdef Py_ssize_t size, pos, tokens_seen, prev_n
+    cdef int threshold, flags, prev_f, prev_i, prev_md
+    cdef bint entropy
+    cdef double entropy_threshold
+    cdef object fallback, last
+    cdef public object ring, tokens
+
+    def __init__(self, Py_ssize_t size, int threshold, int flags, ring, tokens, bint entropy,
+                 double entropy_threshold, fallback):
+        if size < 0:
+            raise ValueError(f"size must be an int >= 0, got {size}")
+        if threshold < 1:
+            raise ValueError(f"threshold must be a positive int, got {threshold}")
+        self.size = size
+        self.threshold = threshold
+        self.flags = flags
+        self.ring = ring
+        self.tokens = tokens
+        self.entropy = entropy
+        self.entropy_threshold = entropy_threshold
+        self.fallback = fallback
+        self.reset()
+
+    def reset(self):
+        """Forget the stream: positions, previous window counts, entropy samples."""
+        self.pos = self.tokens_seen = self.prev_n = 0
+        self.prev_f = self.prev_i = self.prev_md = 0
+        self.last = ""
+        self.ring.clear()
+        self.tokens.clear()
+
+    @property
+    def prev_n(self):
+        """Content length at the previous check."""
+        return self.prev_n
+
+    def scan(self, buf, delta):
+        cdef Py_ssize_t n = len(buf), pos = self.pos, tokens = buf.token_count
+        cdef long long packed
+        cdef int mask = 0, f, i, md
+        cdef double value, std
+        cdef bint prev_full
+        if pos and (n < pos or tokens < self.tokens_seen or buf.slice(pos - 1, pos) != self.last):
+            return -1
+        if delta:
+            self.tokens.append(delta)
+            if self.entropy:
+                value = _shannon(delta)
+                ring = self.ring
+                ring.push(value)
+                if ring.count >= 10:
+                    std = ring.std()
+                    if std > 1e-12 and value > ring.mean() + self.entropy_threshold * std:
+                        mask |= M_ENTROPY
+        self.tokens_seen = tokens
+        if n != pos:
+            self.last = buf.slice(n - 1, n) if n else ""
+            self.pos = n
+        window = buf.tail(self.size) if self.size else ""
+        packed = _window_bits(window, self.threshold, self.flags)
+        if packed < 0:
+            packed = self.fallback(window, self.threshold, self.flags)
+        if packed & 1:
+            mask |= M_META
+        prev_full = (self.prev_n if self.prev_n < self.size else self.size) >= 100
+        if self.flags & C_TONE:
+            f = (packed >> 8) & 0xFFF
+            i = (packed >> 20) & 0xFFF
+            if prev_full and (abs(f - self.prev_f) > 2 or abs(i - self.prev_i) > 2):
+                mask |= M_TONE
+            self.prev_f = f
+            self.prev_i = i
+        if packed & 2:
+            mask |= M_REPETITION
+        md = <int>(packed >> 32)
+        if prev_full and self.prev_md > 3 and md == 0:
+            mask |= M_MARKDOWN
+        self.prev_md = md
+        self.prev_n = n
+        return mask

@@ -1,0 +1,83 @@
+"""The drift window scan twins (``drift_window``): compiled and pure agree on every window."""
+
+from __future__ import annotations
+
+import importlib
+import random
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+TWINS = ("cython", "python")
+SPECIAL = "\u0130\u03a3\u0131\u017f\u212a\u212b"
+
+
+def twin(name: str):
+    return importlib.import_module("l0._speedups.drift" if name == "cython" else "l0._pure.drift")
+
+
+compiled, pure = twin("cython"), twin("python")
+ALL = compiled.META | compiled.TONE | compiled.REPETITION
+
+# Pieces that make every detector fire now and then: meta phrases, tone words, sentence
+# marks, repeated phrases, Markdown, mixed case, Unicode whitespace and word characters.
+PIECES = [
+    "As an AI", "i'm an ai", "Let me explain", "in other words", "TO CLARIFY", "thus", "Therefore", "okay",
+    "OK", "yeah", "nope", "hence", "gonna", "ok_", "the cat sat on the mat", "The Cat Sat On The Mat",
+    ". ", "! ", "? ", "...", " ", "  ", "\n", "\t", "\u00a0", "\u2003", "# ", "## Title\n", "####### x\n",
+    "**bold**", "**", "*", "[link](url)", "[a](b", "](", ")", "```", "``", "\u00e9t\u00e9", "caf\u00e9",
+    "\u00c9COLE", "\U0001f600", "x" * 25, "word", "Word", "WORD", "_", "42", "3.14",
+]
+
+
+def _window(rng: random.Random, n: int) -> str:
+    return "".join(rng.choice(PIECES) for _ in range(n))
+
+
+@pytest.mark.parametrize("name", TWINS)
+def test_same_public_names_and_constants(name):
+    mod = twin(name)
+    assert sorted(mod.__all__) == sorted(compiled.__all__)
+    assert (mod.TAIL, mod.META, mod.TONE, mod.REPETITION) == (200, 1, 2, 4)
+
+
+@settings(max_examples=400, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), size=st.integers(0, 160), threshold=st.integers(1, 4),
+       flags=st.integers(0, 7))
+def test_twins_agree_on_generated_windows(seed, size, threshold, flags):
+    window = _window(random.Random(seed), size)
+    got = compiled.drift_window(window, threshold, flags)
+    assert got == pure.drift_window(window, threshold, flags), window
+
+
+@settings(max_examples=300, deadline=None)
+@given(window=st.text(max_size=300), threshold=st.integers(1, 3))
+def test_twins_agree_on_arbitrary_text(window, threshold):
+    got = compiled.drift_window(window, threshold, ALL)
+    if got == -1:
+        assert any(c in window for c in SPECIAL)
+    else:
+        assert got == pure.drift_window(window, threshold, ALL)
+
+
+@pytest.mark.parametrize("char", list(SPECIAL))
+def test_windows_whose_lower_casing_is_irregular_are_left_to_the_pure_twin(char):
+    assert compiled.drift_window("as an ai " + char, 3, ALL) == -1
+    assert pure.drift_window("as an ai " + char, 3, ALL) & 1
+
+
+@pytest.mark.parametrize("name", TWINS)
+def test_layout(name):
+    mod = twin(name)
+    sentence = "The same long sentence again. "
+    value = mod.drift_window("Thus hence yeah. As an AI. " + sentence * 3 + "**a** [x](y)", 3, ALL)
+    assert value & 1 and value & 2
+    assert (value >> 8) & 0xFFF == 2 and (value >> 20) & 0xFFF == 1 and value >> 32 == 2
+    assert mod.drift_window("anything", 3, 0) == 0
+
+
+@pytest.mark.parametrize("name", TWINS)
+def test_bad_threshold(name):
+    with pytest.raises(ValueError, match="threshold must be a positive int"):
+        twin(name).drift_window("text", 0, 7)
