@@ -39,7 +39,7 @@ class Attempt:
         "index", "number", "fallback_index", "is_retry", "is_fallback", "context",
         "raw", "source", "adapter", "coerce", "task", "watchdog", "exhausted", "live",
         "resuming", "checkpoint", "dedupe",
-        "first_pending", "next_due", "next_ckpt", "next_guard", "next_drift", "ckpt_len",
+        "first_pending", "next_due", "next_ckpt", "next_guard", "next_drift", "ckpt_len", "ckpt_from",
         "guard_stream", "guard_all", "drift_session", "drift_pos",
         "resume", "pending", "complete_event", "finish_reason", "inband_error",
         "tool_seen", "tool_args", "tool_ids", "tool_buf",
@@ -69,6 +69,7 @@ class Attempt:
         self.next_guard = NEVER
         self.next_drift = NEVER
         self.ckpt_len = 0
+        self.ckpt_from = -1  # >= 0: periodic checkpoints are read off the buffer from this token count on
         self.guard_stream: list[tuple[Any, Any]] = []
         self.guard_all: list[tuple[Any, Any]] = []
         self.drift_session: Any = None

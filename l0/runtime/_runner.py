@@ -335,8 +335,13 @@ class Runner:
         n = self.state.token_count
         if self.continuation is not None:
             step = self.continuation.checkpoint_interval
-            att.next_ckpt = (n // step + 1) * step
             att.ckpt_len = len(self.state.buffer)
+            if "on_checkpoint" in self.cbs or self.bus.enabled:
+                att.next_ckpt = (n // step + 1) * step
+            else:
+                # Nobody watches the periodic checkpoints: read the last one off the buffer's token
+                # ends when it is needed (see _read_checkpoint) instead of stopping every few tokens.
+                att.ckpt_from = n
         if self.guardrails:
             sessions = [(rule, _checks.new_session(rule)) for rule in self.guardrails]
             att.guard_all = sessions
@@ -545,6 +550,25 @@ class Runner:
             await _checks.drift_check(self, att)
         return att.schedule(n)
 
+    def _read_checkpoint(self, att: Attempt) -> None:
+        """The periodic checkpoints an attempt passed without stopping: the last one's length and the count.
+
+        Each counted token is one append to the content buffer, so the token
+        counted as number ``k`` ends at ``buffer.token_end(k - n - 1)`` (with ``n``
+        the count now).
+        """
+        state = self.state
+        n = state.token_count
+        step = self.continuation.checkpoint_interval
+        last = n // step * step
+        if last > att.ckpt_from:
+            buf = state.buffer
+            index = buf.token_count - 1 - (n - last)
+            if index >= 0:
+                att.ckpt_len = buf.token_end(index)
+                self.checkpoints_created += last // step - att.ckpt_from // step
+        att.ckpt_from = -1
+
     def checkpoint_now(self, att: Attempt) -> None:
         """Record a periodic checkpoint (its length: materializing the text every few tokens would be O(n^2))."""
         state = self.state
@@ -614,6 +638,8 @@ class Runner:
             self.emit(O.DRIFT_CHECK_SKIPPED, reason="stream_ended_before_interval",
                       pendingChars=len(state.buffer) - att.drift_pos)
         if self.continuation is not None:
+            if att.ckpt_from >= 0:
+                self._read_checkpoint(att)
             state.checkpoint = state.buffer.slice(0, att.ckpt_len)
         if self.bus.enabled:
             self.emit(O.FINALIZATION_END, tokenCount=state.token_count, contentLength=len(state.buffer))

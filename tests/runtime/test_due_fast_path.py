@@ -201,3 +201,39 @@ async def test_json_rule_still_reports_while_streaming_json(hot_twin):
     with pytest.raises(l0.Error, match="position 11"):
         await stream.read()
     assert stream.state.token_count == 4  # stopped at the first check after the bad "}"
+
+
+@pytest.mark.parametrize("interval", [1, 3, 5, 7])
+@pytest.mark.parametrize("count", [0, 4, 5, 23])
+async def test_unwatched_checkpoints_read_off_the_buffer_equal_recorded_ones(hot_twin, scripted, interval, count):
+    """Without an on_checkpoint callback or an event listener the periodic checkpoints are not
+    recorded as they pass; the final state.checkpoint is the same as when they are."""
+    from l0.continuation import ContinuationConfig
+
+    pieces = [("x" * (i % 4 + 1)) + " " for i in range(count)]
+    finals = []
+    for watch in ({}, {"on_checkpoint": lambda text, n: None}, {"on_event": lambda e: None}):
+        stream = await l0.run(scripted(pieces), continue_from_last_good_token=ContinuationConfig(
+            checkpoint_interval=interval), **watch)
+        assert await stream.read() == "".join(pieces)
+        finals.append(stream.state.checkpoint)
+    assert finals[0] == finals[1] == finals[2] == "".join(pieces[:count // interval * interval])
+
+
+async def test_unwatched_checkpoints_after_a_resume(hot_twin, scripted):
+    """A resumed attempt's checkpoints continue from the checkpoint it resumed from."""
+    from l0.continuation import ContinuationConfig
+
+    first = [f"a{i} " for i in range(12)]
+    second = [f"b{i} " for i in range(9)]
+    finals = []
+    for watch in ({}, {"on_checkpoint": lambda text, n: None}):
+        factory = scripted([*first, ConnectionResetError("dropped")], second)
+        stream = await l0.run(factory, continue_from_last_good_token=ContinuationConfig(checkpoint_interval=5),
+                              retry=Retry(base_delay=0.0), **watch)
+        text = await stream.read()
+        finals.append((text, stream.state.checkpoint, stream.state.token_count))
+    assert finals[0] == finals[1]
+    text, checkpoint, count = finals[0]
+    assert text == "".join(first + second) and count == 21
+    assert checkpoint == "".join(first + second)[:len("".join((first + second)[:20]))]
