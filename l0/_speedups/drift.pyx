@@ -19,12 +19,12 @@ as ``\\w``); phrases and sentences are counted through hashes, every hash
 match confirmed character by character; sentences are compared directly.
 """
 
-from cpython.mem cimport PyMem_Free, PyMem_Malloc
+from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
 from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
-from libc.string cimport memset
+from libc.string cimport memmove, memset
 
-from l0._speedups.entropy import shannon_entropy as _shannon
+from l0._speedups.entropy cimport EntropyRing, text_entropy
 
 __all__ = ["TAIL", "META", "TONE", "REPETITION", "META_COMMENTARY", "TONE_SHIFT", "REPETITION_FOUND",
            "ENTROPY_SPIKE", "MARKDOWN_COLLAPSE", "drift_window", "WindowScan"]
@@ -278,9 +278,87 @@ cdef enum:
     STACK_TABLE = 2048
 
 
+cdef inline uint64_t _word_hash(const uint32_t* t, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
+    cdef uint64_t h = 0
+    cdef Py_ssize_t k
+    for k in range(a, b):
+        h = ((h << 7) | (h >> 57)) ^ t[k]
+    return h * 0x9E3779B97F4A7C15ULL
+
+
+cdef Py_ssize_t _table_size(Py_ssize_t words) noexcept nogil:
+    cdef Py_ssize_t size = 16
+    while size < 2 * words:
+        size *= 2
+    return size
+
+
+cdef bint _sentences_repeat(Scan* s, const Py_ssize_t* first, const Py_ssize_t* length, Py_ssize_t count,
+                            int threshold) noexcept nogil:
+    """Whether one of the ``count`` sentences (offsets into ``s``) occurs ``threshold`` times (lower-cased)."""
+    cdef Py_ssize_t i, j, best
+    for i in range(count):
+        best = 1
+        for j in range(i + 1, count):
+            if length[j] == length[i] and _same(s, first[i], first[j], length[i]):
+                best += 1
+        if best >= threshold:
+            return True
+    return False
+
+
+cdef bint _phrases_repeat(Scan* s, const Py_ssize_t* first, const Py_ssize_t* length, uint64_t* hashes,
+                          Py_ssize_t nw, int threshold, Py_ssize_t* table, Py_ssize_t* tcount) noexcept nogil:
+    """Whether a 5-word phrase of the ``nw`` words occurs ``threshold`` times.
+
+    ``hashes`` (the words' hashes) is overwritten; ``table``/``tcount`` hold
+    ``_table_size(nw)`` entries.
+    """
+    cdef Py_ssize_t ng = nw - 4, size, i, j, slot
+    cdef uint64_t h
+    if ng < 1:
+        return False
+    if threshold <= 1:
+        return True
+    size = _table_size(nw)
+    memset(table, 0xFF, size * sizeof(Py_ssize_t))
+    for i in range(ng):
+        # In place: hashes[i] becomes the phrase's hash (words i..i+4; i+1.. are still word hashes).
+        h = _mix(_mix(_mix(_mix(hashes[i], hashes[i + 1]), hashes[i + 2]), hashes[i + 3]), hashes[i + 4])
+        hashes[i] = h
+        slot = <Py_ssize_t>(h & <uint64_t>(size - 1))
+        while True:
+            j = table[slot]
+            if j < 0:
+                table[slot] = i
+                tcount[slot] = 1
+                break
+            if hashes[j] == h and _same_phrase(s, first, length, i, j):
+                tcount[slot] += 1
+                if tcount[slot] >= threshold:
+                    return True
+                break
+            slot = (slot + 1) & (size - 1)
+    return False
+
+
+cdef Py_ssize_t _sentence(Scan* s, Py_ssize_t a, Py_ssize_t b, Py_ssize_t* first, Py_ssize_t* length,
+                          Py_ssize_t count) noexcept nogil:
+    """Add the piece ``[a, b)`` stripped if it is longer than 20 characters; the new count."""
+    while a < b and (s.cls[a] & SPACE):
+        a += 1
+    while b > a and (s.cls[b - 1] & SPACE):
+        b -= 1
+    if b - a > 20:
+        first[count] = a
+        length[count] = b - a
+        count += 1
+    return count
+
+
 cdef int _repetitive(Scan* s, int threshold) except -1:
     """``_repetitive``: 3+ long sentences and one repeated ``threshold`` times, or a 5-word phrase that is."""
-    cdef Py_ssize_t n = s.n, p, a, i, j, count, best, nw, ng, size, slot, cap = n // 2 + 2
+    cdef Py_ssize_t n = s.n, p, a, count, nw, size, cap = n // 2 + 2
     cdef uint32_t c
     cdef const uint32_t* t = s.low
     cdef const uint8_t* cls = s.cls
@@ -295,8 +373,6 @@ cdef int _repetitive(Scan* s, int threshold) except -1:
     cdef Py_ssize_t* table = stack_t
     cdef Py_ssize_t* tcount = stack_c
     cdef void* heap = NULL
-    cdef uint64_t h
-    cdef int result = 0
     p = 0
     while p < n:
         c = t[p]
@@ -305,9 +381,7 @@ cdef int _repetitive(Scan* s, int threshold) except -1:
         p += 1
     if p == n:
         return 0  # no sentence mark: one sentence at most
-    size = 16
-    while size < 2 * cap:
-        size *= 2
+    size = _table_size(cap)
     if cap > STACK_WORDS or size > STACK_TABLE:
         heap = PyMem_Malloc(cap * (2 * sizeof(Py_ssize_t) + sizeof(uint64_t)) + size * 2 * sizeof(Py_ssize_t))
         if heap == NULL:
@@ -321,31 +395,16 @@ cdef int _repetitive(Scan* s, int threshold) except -1:
         # Sentences: pieces between . ! ? marks, stripped, longer than 20 characters.
         count = 0
         a = 0
-        for p in range(n + 1):
-            if p < n:
-                c = t[p]
-                if c != 46 and c != 33 and c != 63:
-                    continue
-            i = a
-            j = p
-            while i < j and (cls[i] & SPACE):
-                i += 1
-            while j > i and (cls[j - 1] & SPACE):
-                j -= 1
-            if j - i > 20:
-                first[count] = i
-                length[count] = j - i
-                count += 1
-            a = p + 1
+        for p in range(n):
+            c = t[p]
+            if c == 46 or c == 33 or c == 63:
+                count = _sentence(s, a, p, first, length, count)
+                a = p + 1
+        count = _sentence(s, a, n, first, length, count)
         if count < 3:
             return 0
-        for i in range(count):
-            best = 1
-            for j in range(i + 1, count):
-                if length[j] == length[i] and _same(s, first[i], first[j], length[i]):
-                    best += 1
-            if best >= threshold:
-                return 1
+        if _sentences_repeat(s, first, length, count, threshold):
+            return 1
         # Phrases: 5 consecutive whitespace-separated words (lower-cased).
         nw = 0
         p = 0
@@ -354,48 +413,19 @@ cdef int _repetitive(Scan* s, int threshold) except -1:
                 p += 1
                 continue
             a = p
-            h = 0
             while p < n and not (cls[p] & SPACE):
-                h = ((h << 7) | (h >> 57)) ^ t[p]
                 p += 1
             first[nw] = a
             length[nw] = p - a
-            hashes[nw] = h * 0x9E3779B97F4A7C15ULL
+            hashes[nw] = _word_hash(t, a, p)
             nw += 1
-        ng = nw - 4
-        if ng < 1:
-            return 0
-        if threshold <= 1:
-            return 1
-        size = 16
-        while size < 2 * ng:
-            size *= 2
-        memset(table, 0xFF, size * sizeof(Py_ssize_t))
-        for i in range(ng):
-            # In place: hashes[i] becomes the phrase's hash (words i..i+4; i+1.. are still word hashes).
-            h = _mix(_mix(_mix(_mix(hashes[i], hashes[i + 1]), hashes[i + 2]), hashes[i + 3]), hashes[i + 4])
-            hashes[i] = h
-            slot = <Py_ssize_t>(h & <uint64_t>(size - 1))
-            while True:
-                j = table[slot]
-                if j < 0:
-                    table[slot] = i
-                    tcount[slot] = 1
-                    break
-                if hashes[j] == h and _same_phrase(s, first, length, i, j):
-                    tcount[slot] += 1
-                    if tcount[slot] >= threshold:
-                        result = 1
-                    break
-                slot = (slot + 1) & (size - 1)
-            if result:
-                break
-        return result
+        return _phrases_repeat(s, first, length, hashes, nw, threshold, table, tcount)
     finally:
         PyMem_Free(heap)
 
 
-cdef bint _same_phrase(Scan* s, Py_ssize_t* wstart, Py_ssize_t* wlen, Py_ssize_t i, Py_ssize_t j) noexcept nogil:
+cdef bint _same_phrase(Scan* s, const Py_ssize_t* wstart, const Py_ssize_t* wlen, Py_ssize_t i,
+                       Py_ssize_t j) noexcept nogil:
     cdef int k
     for k in range(5):
         if wlen[i + k] != wlen[j + k] or not _same(s, wstart[i + k], wstart[j + k], wlen[i + k]):
@@ -472,28 +502,122 @@ def drift_window(str window, int threshold, int flags):
     return _window_bits(window, threshold, flags)
 
 
+cdef struct Word:
+    Py_ssize_t start   # content offset
+    Py_ssize_t length
+    uint64_t hash
+
+
+cdef struct Tone:
+    Py_ssize_t start
+    int formal
+
+
+cdef inline bint _tone_kind(const uint32_t* t, Py_ssize_t a, Py_ssize_t b, int* formal) noexcept nogil:
+    """Whether ``t[a:b]`` is a tone word (``formal[0]``: 1 formal, 0 informal)."""
+    cdef Py_ssize_t length = b - a, k
+    cdef int m
+    if length < 2 or length > 12:
+        return False
+    for m in range(N_TONE):
+        if _tone_len[m] != length:
+            continue
+        k = 0
+        while k < length and t[a + k] == _tone[m][k]:
+            k += 1
+        if k == length:
+            formal[0] = m < 6
+            return True
+    return False
+
+
+# One bit per 12-bit hash of the packed last four characters of a meta phrase.
+cdef uint8_t _META_END_BITS[512]
+
+
+cdef void _end_filter() noexcept:
+    cdef int m
+    cdef uint32_t slot
+    for m in range(512):
+        _META_END_BITS[m] = 0
+    for m in range(N_META):
+        slot = _slot(_key(_meta[m], _meta_len[m] - 4, _meta_len[m]))
+        _META_END_BITS[slot >> 3] |= 1 << (slot & 7)
+
+
+_end_filter()
+
+
 cdef class WindowScan:
     """Per-stream state of the window drift detectors; ``scan(buf, delta)`` is one check.
 
     ``buf`` is the stream's content buffer (``len``, ``token_count``,
-    ``slice``, ``tail``) and ``delta`` the text appended since the previous
-    check (one entropy sample; appended to ``tokens``). The result is a mask
-    of ``META_COMMENTARY | TONE_SHIFT | REPETITION_FOUND | ENTROPY_SPIKE |
-    MARKDOWN_COLLAPSE``, or -1 when the content was replaced since the
-    previous check (nothing is recorded: call ``reset()`` and scan again).
-    ``fallback(window, threshold, flags)`` evaluates the windows the compiled
-    scan leaves (the pure ``drift_window``).
+    ``slice``, ``since``, ``tail``) and ``delta`` the text appended since the
+    previous check (one entropy sample; appended to ``tokens``). The result is
+    a mask of ``META_COMMENTARY | TONE_SHIFT | REPETITION_FOUND |
+    ENTROPY_SPIKE | MARKDOWN_COLLAPSE``, or -1 when the content was replaced
+    since the previous check (nothing is recorded: call ``reset()`` and scan
+    again). ``fallback(window, threshold, flags)`` evaluates the windows the
+    compiled scan leaves (the pure ``drift_window``).
+
+    The compiled twin reads only the text appended since the previous check:
+    it keeps the lower-cased characters of the current window and, as content
+    offsets, the complete words (with their hashes), sentence marks, tone
+    words, the latest meta phrase and Markdown character, so a check costs
+    O(new text) plus O(words and sentences of the window).
     """
 
-    cdef Py_ssize_t size, pos, tokens_seen, prev_n
+    cdef Py_ssize_t size, keep, pos, tokens_seen, prev_n
     cdef int threshold, flags, prev_f, prev_i, prev_md
     cdef bint entropy
     cdef double entropy_threshold
     cdef object fallback, last
     cdef public object ring, tokens
+    # lower-cased characters and classes of the content offsets [cbase, pos)
+    cdef uint32_t* low
+    cdef uint8_t* cls
+    cdef Py_ssize_t cbase, cap
+    # trackers (content offsets; -1: none)
+    cdef Py_ssize_t word_start, run_start, last_meta, last_md, last_special
+    cdef uint64_t word_hash
+    cdef Word* words
+    cdef Py_ssize_t words_head, words_len, words_cap
+    cdef Py_ssize_t* marks
+    cdef Py_ssize_t marks_head, marks_len, marks_cap
+    cdef Tone* tones
+    cdef Py_ssize_t tones_head, tones_len, tones_cap
+    # scratch for a check: sentence / word offsets, lengths, hashes, phrase table
+    cdef Py_ssize_t* first
+    cdef Py_ssize_t* length
+    cdef uint64_t* hashes
+    cdef Py_ssize_t* table
+    cdef Py_ssize_t* tcount
+    cdef Py_ssize_t scratch
+
+    def __cinit__(self, *args, **kwargs):
+        self.low = NULL
+        self.cls = NULL
+        self.words = NULL
+        self.marks = NULL
+        self.tones = NULL
+        self.first = self.length = self.table = self.tcount = NULL
+        self.hashes = NULL
+
+    def __dealloc__(self):
+        PyMem_Free(self.low)
+        PyMem_Free(self.cls)
+        PyMem_Free(self.words)
+        PyMem_Free(self.marks)
+        PyMem_Free(self.tones)
+        PyMem_Free(self.first)
+        PyMem_Free(self.length)
+        PyMem_Free(self.hashes)
+        PyMem_Free(self.table)
+        PyMem_Free(self.tcount)
 
     def __init__(self, Py_ssize_t size, int threshold, int flags, ring, tokens, bint entropy,
                  double entropy_threshold, fallback):
+        cdef Py_ssize_t words
         if size < 0:
             raise ValueError(f"size must be an int >= 0, got {size}")
         if threshold < 1:
@@ -506,6 +630,25 @@ cdef class WindowScan:
         self.entropy = entropy
         self.entropy_threshold = entropy_threshold
         self.fallback = fallback
+        self.keep = size + 32  # characters kept behind the end (the window and a meta phrase before it)
+        self.cap = 2 * self.keep + 256
+        words = size // 2 + 4
+        self.scratch = words
+        self.low = <uint32_t*>PyMem_Malloc(self.cap * sizeof(uint32_t))
+        self.cls = <uint8_t*>PyMem_Malloc(self.cap)
+        self.words_cap = self.marks_cap = self.tones_cap = words + 16
+        self.words = <Word*>PyMem_Malloc(self.words_cap * sizeof(Word))
+        self.marks = <Py_ssize_t*>PyMem_Malloc(self.marks_cap * sizeof(Py_ssize_t))
+        self.tones = <Tone*>PyMem_Malloc(self.tones_cap * sizeof(Tone))
+        self.first = <Py_ssize_t*>PyMem_Malloc(words * sizeof(Py_ssize_t))
+        self.length = <Py_ssize_t*>PyMem_Malloc(words * sizeof(Py_ssize_t))
+        self.hashes = <uint64_t*>PyMem_Malloc(words * sizeof(uint64_t))
+        self.table = <Py_ssize_t*>PyMem_Malloc(_table_size(words) * sizeof(Py_ssize_t))
+        self.tcount = <Py_ssize_t*>PyMem_Malloc(_table_size(words) * sizeof(Py_ssize_t))
+        if (self.low == NULL or self.cls == NULL or self.words == NULL or self.marks == NULL or self.tones == NULL
+                or self.first == NULL or self.length == NULL or self.hashes == NULL or self.table == NULL
+                or self.tcount == NULL):
+            raise MemoryError()
         self.reset()
 
     def reset(self):
@@ -513,40 +656,289 @@ cdef class WindowScan:
         self.pos = self.tokens_seen = self.prev_n = 0
         self.prev_f = self.prev_i = self.prev_md = 0
         self.last = ""
+        self._forget(0)
         self.ring.clear()
         self.tokens.clear()
+
+    cdef void _forget(self, Py_ssize_t base) noexcept:
+        """Start the character cache and the trackers afresh at content offset ``base``."""
+        self.cbase = base
+        self.word_start = self.run_start = -1
+        self.last_meta = self.last_md = self.last_special = -1
+        self.word_hash = 0
+        self.words_head = self.words_len = 0
+        self.marks_head = self.marks_len = 0
+        self.tones_head = self.tones_len = 0
 
     @property
     def prev_n(self):
         """Content length at the previous check."""
         return self.prev_n
 
+    cdef void _compact(self, Py_ssize_t end) noexcept:
+        """Keep the last ``keep`` cached characters before ``end`` at the start of the cache."""
+        cdef Py_ssize_t start = end - self.keep
+        if start <= self.cbase:
+            return
+        memmove(self.low, self.low + (start - self.cbase), (end - start) * sizeof(uint32_t))
+        memmove(self.cls, self.cls + (start - self.cbase), end - start)
+        self.cbase = start
+
+    cdef int _read(self, str text, Py_ssize_t at) except -1:
+        """Fold ``text`` (content offsets ``at``...) into the cache and the trackers."""
+        cdef Py_ssize_t n = len(text), i, p, idx, k, m, length
+        cdef int kind = PyUnicode_KIND(text), formal
+        cdef void* data = PyUnicode_DATA(text)
+        cdef uint32_t ch, c, slot
+        cdef uint8_t cl
+        cdef uint32_t* low
+        if at + n - self.cbase > self.cap:
+            self._compact(at)
+        low = self.low
+        for i in range(n):
+            p = at + i
+            idx = p - self.cbase
+            ch = PyUnicode_READ(kind, data, i)
+            if ch < 256:
+                cl = _CLASS[ch]
+                c = _LOWER[ch]
+            else:
+                if _special(ch):
+                    self.last_special = p
+                cl = (SPACE if Py_UNICODE_ISSPACE(ch) else 0) | (WORD if Py_UNICODE_ISALNUM(ch) else 0)
+                c = Py_UNICODE_TOLOWER(ch)
+            low[idx] = c
+            self.cls[idx] = cl
+            # words (runs without whitespace)
+            if cl & SPACE:
+                if self.word_start >= 0:
+                    self._push_word(self.word_start, p - self.word_start, self.word_hash * 0x9E3779B97F4A7C15ULL)
+                    self.word_start = -1
+            else:
+                if self.word_start < 0:
+                    self.word_start = p
+                    self.word_hash = 0
+                self.word_hash = ((self.word_hash << 7) | (self.word_hash >> 57)) ^ c
+            # \w runs (tone words)
+            if cl & WORD:
+                if self.run_start < 0:
+                    self.run_start = p
+            elif self.run_start >= 0:
+                if self.run_start >= self.cbase and _tone_kind(low - self.cbase, self.run_start, p, &formal):
+                    self._push_tone(self.run_start, formal)
+                self.run_start = -1
+            if c == 46 or c == 33 or c == 63:
+                self._push_mark(p)
+            elif c == 96 or c == 35 or c == 42 or c == 91:
+                self.last_md = p
+            # a meta phrase ending here
+            if idx >= 7:
+                slot = _slot(_key(low, idx - 3, idx + 1))
+                if _META_END_BITS[slot >> 3] & (1 << (slot & 7)):
+                    for m in range(N_META):
+                        length = _meta_len[m]
+                        if idx + 1 < length:
+                            continue
+                        k = 0
+                        while k < length and low[idx + 1 - length + k] == _meta[m][k]:
+                            k += 1
+                        if k == length and p + 1 - length > self.last_meta:
+                            self.last_meta = p + 1 - length
+        return 0
+
+    cdef int _push_word(self, Py_ssize_t start, Py_ssize_t length, uint64_t h) except -1:
+        cdef Py_ssize_t old = start - self.keep  # entries before this can never be in a window again
+        cdef Word* grown
+        if self.words_len == self.words_cap:
+            while self.words_head < self.words_len and self.words[self.words_head].start < old:
+                self.words_head += 1
+            memmove(self.words, self.words + self.words_head, (self.words_len - self.words_head) * sizeof(Word))
+            self.words_len -= self.words_head
+            self.words_head = 0
+            if self.words_len == self.words_cap:
+                grown = <Word*>PyMem_Realloc(self.words, 2 * self.words_cap * sizeof(Word))
+                if grown == NULL:
+                    raise MemoryError()
+                self.words = grown
+                self.words_cap *= 2
+        self.words[self.words_len].start = start
+        self.words[self.words_len].length = length
+        self.words[self.words_len].hash = h
+        self.words_len += 1
+        return 0
+
+    cdef int _push_mark(self, Py_ssize_t p) except -1:
+        cdef Py_ssize_t old = p - self.keep
+        cdef Py_ssize_t* grown
+        if self.marks_len == self.marks_cap:
+            while self.marks_head < self.marks_len and self.marks[self.marks_head] < old:
+                self.marks_head += 1
+            memmove(self.marks, self.marks + self.marks_head, (self.marks_len - self.marks_head) * sizeof(Py_ssize_t))
+            self.marks_len -= self.marks_head
+            self.marks_head = 0
+            if self.marks_len == self.marks_cap:
+                grown = <Py_ssize_t*>PyMem_Realloc(self.marks, 2 * self.marks_cap * sizeof(Py_ssize_t))
+                if grown == NULL:
+                    raise MemoryError()
+                self.marks = grown
+                self.marks_cap *= 2
+        self.marks[self.marks_len] = p
+        self.marks_len += 1
+        return 0
+
+    cdef int _push_tone(self, Py_ssize_t p, int formal) except -1:
+        cdef Py_ssize_t old = p - self.keep
+        cdef Tone* grown
+        if self.tones_len == self.tones_cap:
+            while self.tones_head < self.tones_len and self.tones[self.tones_head].start < old:
+                self.tones_head += 1
+            memmove(self.tones, self.tones + self.tones_head, (self.tones_len - self.tones_head) * sizeof(Tone))
+            self.tones_len -= self.tones_head
+            self.tones_head = 0
+            if self.tones_len == self.tones_cap:
+                grown = <Tone*>PyMem_Realloc(self.tones, 2 * self.tones_cap * sizeof(Tone))
+                if grown == NULL:
+                    raise MemoryError()
+                self.tones = grown
+                self.tones_cap *= 2
+        self.tones[self.tones_len].start = p
+        self.tones[self.tones_len].formal = formal
+        self.tones_len += 1
+        return 0
+
+    cdef long long _bits(self, Py_ssize_t n) except -2:
+        """``drift_window`` of the window ending at ``n`` from the kept state."""
+        cdef Py_ssize_t ws = n - self.size if n > self.size else 0
+        cdef Py_ssize_t tl = C_TAIL if self.size > C_TAIL else self.size
+        cdef Py_ssize_t t0 = n - tl if n > tl else 0, e, i, count, nw, a, m
+        cdef long long bits = 0
+        cdef int f = 0, inf = 0, md = 0, formal
+        cdef const uint32_t* t = self.low - self.cbase  # indexed by content offset
+        cdef const uint8_t* cl = self.cls - self.cbase
+        cdef Scan s
+        cdef Word* w
+        if self.flags & C_META and tl and self.last_meta >= t0:
+            bits |= 1
+        if self.flags & C_TONE and tl:
+            while self.tones_head < self.tones_len and self.tones[self.tones_head].start < t0:
+                self.tones_head += 1
+            for i in range(self.tones_head, self.tones_len):
+                if self.tones[i].formal:
+                    f += 1
+                else:
+                    inf += 1
+            if t0 > 0 and t0 < n and (cl[t0] & WORD) and (cl[t0 - 1] & WORD):
+                # the tail cuts a word: its remainder is a word of its own
+                e = t0
+                while e < n and (cl[e] & WORD):
+                    e += 1
+                if _tone_kind(t, t0, e, &formal):
+                    if formal:
+                        f += 1
+                    else:
+                        inf += 1
+            if self.run_start >= t0 and _tone_kind(t, self.run_start, n, &formal):  # the unfinished last run
+                if formal:
+                    f += 1
+                else:
+                    inf += 1
+        if tl and self.last_md >= t0:
+            s.low = <uint32_t*>(t + t0)
+            s.cls = <uint8_t*>(cl + t0)
+            s.n = n - t0
+            md = _markdown(&s, 0)
+        if self.flags & C_REPETITION and self.size:
+            while self.marks_head < self.marks_len and self.marks[self.marks_head] < ws:
+                self.marks_head += 1
+            if self.marks_head < self.marks_len:
+                s.low = <uint32_t*>(t + ws)
+                s.cls = <uint8_t*>(cl + ws)
+                s.n = n - ws
+                count = 0
+                a = 0
+                for i in range(self.marks_head, self.marks_len):
+                    m = self.marks[i] - ws
+                    count = _sentence(&s, a, m, self.first, self.length, count)
+                    a = m + 1
+                count = _sentence(&s, a, n - ws, self.first, self.length, count)
+                if count >= 3:
+                    if _sentences_repeat(&s, self.first, self.length, count, self.threshold):
+                        bits |= 2
+                    else:
+                        nw = 0
+                        i = self.words_head
+                        while i < self.words_len and self.words[i].start < ws:
+                            i += 1
+                        self.words_head = i
+                        if ws > 0 and ws < n and not (cl[ws] & SPACE) and not (cl[ws - 1] & SPACE):
+                            # the window cuts a word: its remainder is a word of its own
+                            e = ws
+                            while e < n and not (cl[e] & SPACE):
+                                e += 1
+                            self.first[nw] = 0
+                            self.length[nw] = e - ws
+                            self.hashes[nw] = _word_hash(t, ws, e)
+                            nw += 1
+                        for i in range(self.words_head, self.words_len):
+                            w = &self.words[i]
+                            self.first[nw] = w.start - ws
+                            self.length[nw] = w.length
+                            self.hashes[nw] = w.hash
+                            nw += 1
+                        if self.word_start >= ws:  # the unfinished last word
+                            self.first[nw] = self.word_start - ws
+                            self.length[nw] = n - self.word_start
+                            self.hashes[nw] = self.word_hash * 0x9E3779B97F4A7C15ULL
+                            nw += 1
+                        if _phrases_repeat(&s, self.first, self.length, self.hashes, nw, self.threshold,
+                                           self.table, self.tcount):
+                            bits |= 2
+        return bits | (<long long>f << 8) | (<long long>inf << 20) | (<long long>md << 32)
+
     def scan(self, buf, delta):
         cdef Py_ssize_t n = len(buf), pos = self.pos, tokens = buf.token_count
         cdef long long packed
         cdef int mask = 0, f, i, md
         cdef double value, std
+        cdef EntropyRing cring
         cdef bint prev_full
         if pos and (n < pos or tokens < self.tokens_seen or buf.slice(pos - 1, pos) != self.last):
             return -1
         if delta:
             self.tokens.append(delta)
             if self.entropy:
-                value = _shannon(delta)
-                ring = self.ring
-                ring.push(value)
-                if ring.count >= 10:
-                    std = ring.std()
-                    if std > 1e-12 and value > ring.mean() + self.entropy_threshold * std:
-                        mask |= M_ENTROPY
+                if not isinstance(delta, str):
+                    raise TypeError(f"delta must be str or None, got {type(delta).__name__}")
+                value = text_entropy(<str>delta)
+                if type(self.ring) is EntropyRing:
+                    cring = <EntropyRing>self.ring
+                    cring.add(value)
+                    if cring._n >= 10:
+                        std = cring.spread()
+                        if std > 1e-12 and value > cring._mean + self.entropy_threshold * std:
+                            mask |= M_ENTROPY
+                else:
+                    ring = self.ring
+                    ring.push(value)
+                    if ring.count >= 10:
+                        std = ring.std()
+                        if std > 1e-12 and value > ring.mean() + self.entropy_threshold * std:
+                            mask |= M_ENTROPY
         self.tokens_seen = tokens
         if n != pos:
+            if n - pos > self.keep:
+                # Only the last ``keep`` characters can matter: start the trackers there.
+                self._forget(n - self.keep)
+                self._read(buf.tail(self.keep), n - self.keep)
+            else:
+                self._read(buf.since(pos), pos)
             self.last = buf.slice(n - 1, n) if n else ""
             self.pos = n
-        window = buf.tail(self.size) if self.size else ""
-        packed = _window_bits(window, self.threshold, self.flags)
-        if packed < 0:
+        if self.last_special >= (n - self.size if n > self.size else 0):
+            window = buf.tail(self.size) if self.size else ""
             packed = self.fallback(window, self.threshold, self.flags)
+        else:
+            packed = self._bits(n)
         if packed & 1:
             mask |= M_META
         prev_full = (self.prev_n if self.prev_n < self.size else self.size) >= 100

@@ -92,20 +92,11 @@ cdef double _compensated_sq_dev(const double* v, Py_ssize_t n, double mean) noex
 cdef class EntropyRing:
     """Fixed-capacity ring of float64 values with O(1) ``push``/``mean``/``std``."""
 
-    # Invariants: _buf[0:_n] holds the values when not full; when full, the
-    # oldest value is at _head. _arr (len _alloc) grows while filling, so memory
-    # follows count rather than capacity. _mean/_m2 are the Welford state of the held
-    # values; _replaced counts running replacements since the last exact recompute.
-    cdef object _arr
-    cdef double* _buf
-    cdef Py_ssize_t _cap
-    cdef Py_ssize_t _alloc
-    cdef Py_ssize_t _head
-    cdef Py_ssize_t _n
-    cdef Py_ssize_t _replaced
-    cdef double _mean
-    cdef double _m2
-    cdef double _peak
+    # Attributes in entropy.pxd. Invariants: _buf[0:_n] holds the values when not
+    # full; when full, the oldest value is at _head. _arr (len _alloc) grows while
+    # filling, so memory follows count rather than capacity. _mean/_m2 are the Welford
+    # state of the held values; _replaced counts running replacements since the last
+    # exact recompute.
 
     def __cinit__(self, capacity):
         self._cap = _capacity(capacity)
@@ -131,7 +122,16 @@ cdef class EntropyRing:
 
     def push(self, value):
         """Add a finite number, evicting the oldest one when the ring is full."""
-        cdef double x = _as_float(value)
+        self.add(_as_float(value))
+
+    cdef double spread(self) noexcept:
+        """``std()`` for C callers."""
+        if self._n == 0 or not self._m2 > 0.0:
+            return 0.0
+        return sqrt(self._m2 / self._n)
+
+    cdef int add(self, double x) except -1:
+        """``push()`` of a finite float, for C callers."""
         cdef double old, d, mean, new_mean, m2
         cdef Py_ssize_t n = self._n
         if n < self._cap:
@@ -165,6 +165,7 @@ cdef class EntropyRing:
         self._head += 1
         if self._head == self._cap:
             self._head = 0
+        return 0
 
     @property
     def count(self):
@@ -182,9 +183,7 @@ cdef class EntropyRing:
 
     def std(self):
         """Population standard deviation of the held values (0.0 when empty)."""
-        if self._n == 0 or not self._m2 > 0.0:
-            return 0.0
-        return sqrt(self._m2 / self._n)
+        return self.spread()
 
     def last(self):
         """The most recently pushed value; IndexError when empty."""
@@ -313,7 +312,12 @@ def shannon_entropy(text):
     """Shannon entropy in bits of the distribution of code points in ``text`` ("" -> 0.0)."""
     if not isinstance(text, str):
         raise TypeError(f"text must be str, got {type(text).__name__}")
-    cdef Py_ssize_t n = len(<str>text)
+    return text_entropy(<str>text)
+
+
+cdef double text_entropy(str text) except -1.0:
+    """``shannon_entropy`` for C callers."""
+    cdef Py_ssize_t n = len(text)
     if n == 0:
         return 0.0
     cdef Py_ssize_t low[256]

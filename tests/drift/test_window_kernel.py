@@ -81,3 +81,58 @@ def test_layout(name):
 def test_bad_threshold(name):
     with pytest.raises(ValueError, match="threshold must be a positive int"):
         twin(name).drift_window("text", 0, 7)
+
+
+def _scanner(mod, size: int, threshold: int, flags: int):
+    from collections import deque
+
+    entropy = importlib.import_module("l0._speedups.entropy" if mod is compiled else "l0._pure.entropy")
+    return mod.WindowScan(size, threshold, flags, entropy.EntropyRing(12), deque(maxlen=12), True, 1.5,
+                          pure.drift_window)
+
+
+@settings(max_examples=300, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), size=st.sampled_from([0, 1, 7, 40, 120, 250, 500]),
+       threshold=st.integers(1, 4), flags=st.integers(0, 7), every=st.integers(1, 9),
+       length=st.integers(0, 200), special=st.booleans())
+def test_window_scan_twins_agree_on_streams(seed, size, threshold, flags, every, length, special):
+    """Compiled (incremental) and pure (whole window) WindowScan: same masks, history and positions."""
+    from l0.types import State
+
+    rng = random.Random(seed)
+    pieces = PIECES + (list(SPECIAL) if special else []) + ["x" * 300]  # a jump longer than the window
+    scans = [_scanner(compiled, size, threshold, flags), _scanner(pure, size, threshold, flags)]
+    state = State()
+    pos = 0
+    for i in range(length):
+        state.buffer.append(rng.choice(pieces))
+        if i % every == 0:
+            delta = state.buffer.since(pos)
+            pos = len(state.buffer)
+            got = [s.scan(state.buffer, delta) for s in scans]
+            assert got[0] == got[1], state.content[-size - 20:]
+    assert scans[0].prev_n == scans[1].prev_n
+    assert list(scans[0].tokens) == list(scans[1].tokens)
+    assert scans[0].ring.values() == pytest.approx(scans[1].ring.values())
+
+
+@pytest.mark.parametrize("name", TWINS)
+def test_window_scan_reports_replaced_content(name):
+    from l0.types import State
+
+    scan = _scanner(twin(name), 100, 3, 7)
+    state = State(content="hello there")
+    assert scan.scan(state.buffer, "hello there") >= 0
+    state.content = "different!!"
+    assert scan.scan(state.buffer, "x") == -1
+    scan.reset()
+    assert scan.scan(state.buffer, "different!!") >= 0 and scan.prev_n == len("different!!")
+
+
+@pytest.mark.parametrize("name", TWINS)
+def test_window_scan_bad_arguments(name):
+    mod = twin(name)
+    with pytest.raises(ValueError, match="size must be an int >= 0"):
+        _scanner(mod, -1, 3, 7)
+    with pytest.raises(ValueError, match="threshold must be a positive int"):
+        _scanner(mod, 10, 0, 7)
