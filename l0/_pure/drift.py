@@ -63,7 +63,8 @@ class WindowScan:
 
     ``buf`` is the stream's content buffer (``len``, ``token_count``,
     ``slice``, ``tail``) and ``delta`` the text appended since the previous
-    check (one entropy sample; appended to ``tokens``). The result is a mask
+    check (one entropy sample; appended to ``tokens``); ``fresh=True`` says it
+    is exactly the text appended since the previous scan. The result is a mask
     of ``META_COMMENTARY | TONE_SHIFT | REPETITION_FOUND | ENTROPY_SPIKE |
     MARKDOWN_COLLAPSE``, or -1 when the content was replaced since the
     previous check (nothing is recorded: call ``reset()`` and scan again).
@@ -103,7 +104,7 @@ class WindowScan:
         """Content length at the previous check."""
         return self._prev_n
 
-    def scan(self, buf: Any, delta: str | None) -> int:
+    def scan(self, buf: Any, delta: str | None, fresh: bool = False) -> int:
         n = len(buf)
         pos = self.pos
         tokens = buf.token_count

@@ -513,11 +513,28 @@ cdef struct Tone:
     int formal
 
 
+# Bit ``c`` of _TONE_FIRST[length] (c < 64, i.e. lower-case letters a-z as 97 - 64): a tone word of
+# that length starts with that letter.
+cdef uint64_t _TONE_FIRST[13]
+
+
+cdef void _tone_filter() noexcept:
+    cdef int m
+    for m in range(13):
+        _TONE_FIRST[m] = 0
+    for m in range(N_TONE):
+        _TONE_FIRST[_tone_len[m]] |= (<uint64_t>1) << (_tone[m][0] - 64)
+
+
+_tone_filter()
+
+
 cdef inline bint _tone_kind(const uint32_t* t, Py_ssize_t a, Py_ssize_t b, int* formal) noexcept nogil:
     """Whether ``t[a:b]`` is a tone word (``formal[0]``: 1 formal, 0 informal)."""
     cdef Py_ssize_t length = b - a, k
+    cdef uint32_t first = t[a]
     cdef int m
-    if length < 2 or length > 12:
+    if length < 2 or length > 12 or first < 64 or first >= 128 or not (_TONE_FIRST[length] >> (first - 64)) & 1:
         return False
     for m in range(N_TONE):
         if _tone_len[m] != length:
@@ -533,6 +550,11 @@ cdef inline bint _tone_kind(const uint32_t* t, Py_ssize_t a, Py_ssize_t b, int* 
 
 # One bit per 12-bit hash of the packed last four characters of a meta phrase.
 cdef uint8_t _META_END_BITS[512]
+# What an ASCII character is to the trackers: a sentence mark or a Markdown character.
+cdef enum:
+    EV_MARK = 1
+    EV_MD = 2
+cdef uint8_t _EVENT[128]
 
 
 cdef void _end_filter() noexcept:
@@ -543,6 +565,12 @@ cdef void _end_filter() noexcept:
     for m in range(N_META):
         slot = _slot(_key(_meta[m], _meta_len[m] - 4, _meta_len[m]))
         _META_END_BITS[slot >> 3] |= 1 << (slot & 7)
+    for m in range(128):
+        _EVENT[m] = 0
+    for m in (46, 33, 63):  # . ! ?
+        _EVENT[m] = EV_MARK
+    for m in (96, 35, 42, 91):  # ` # * [
+        _EVENT[m] = EV_MD
 
 
 _end_filter()
@@ -580,6 +608,7 @@ cdef class WindowScan:
     # trackers (content offsets; -1: none)
     cdef Py_ssize_t word_start, run_start, last_meta, last_md, last_special
     cdef uint64_t word_hash
+    cdef uint32_t roll  # the last four characters read, packed as _key does
     cdef Word* words
     cdef Py_ssize_t words_head, words_len, words_cap
     cdef Py_ssize_t* marks
@@ -666,6 +695,7 @@ cdef class WindowScan:
         self.word_start = self.run_start = -1
         self.last_meta = self.last_md = self.last_special = -1
         self.word_hash = 0
+        self.roll = 0
         self.words_head = self.words_len = 0
         self.marks_head = self.marks_len = 0
         self.tones_head = self.tones_len = 0
@@ -689,61 +719,87 @@ cdef class WindowScan:
         cdef Py_ssize_t n = len(text), i, p, idx, k, m, length
         cdef int kind = PyUnicode_KIND(text), formal
         cdef void* data = PyUnicode_DATA(text)
+        cdef const uint8_t* latin
         cdef uint32_t ch, c, slot
-        cdef uint8_t cl
+        cdef uint8_t cl, event
         cdef uint32_t* low
+        cdef uint8_t* cls
+        cdef const uint32_t* t
+        # Trackers in locals: stores into the cache may alias ``self`` for the C compiler.
+        cdef Py_ssize_t word_start = self.word_start, run_start = self.run_start
+        cdef Py_ssize_t last_meta = self.last_meta, last_md = self.last_md, base
+        cdef uint64_t word_hash = self.word_hash
+        cdef uint32_t roll = self.roll
         if at + n - self.cbase > self.cap:
             self._compact(at)
-        low = self.low
+        base = self.cbase
+        low = self.low + (at - base)
+        cls = self.cls + (at - base)
+        t = self.low - base  # indexed by content offset
+        if kind == 1:
+            latin = <const uint8_t*>data
+            for i in range(n):
+                ch = latin[i]
+                cls[i] = _CLASS[ch]
+                low[i] = _LOWER[ch]
+        else:
+            for i in range(n):
+                ch = PyUnicode_READ(kind, data, i)
+                if ch < 256:
+                    cls[i] = _CLASS[ch]
+                    low[i] = _LOWER[ch]
+                else:
+                    if _special(ch):
+                        self.last_special = at + i
+                    cls[i] = (SPACE if Py_UNICODE_ISSPACE(ch) else 0) | (WORD if Py_UNICODE_ISALNUM(ch) else 0)
+                    low[i] = Py_UNICODE_TOLOWER(ch)
         for i in range(n):
             p = at + i
-            idx = p - self.cbase
-            ch = PyUnicode_READ(kind, data, i)
-            if ch < 256:
-                cl = _CLASS[ch]
-                c = _LOWER[ch]
-            else:
-                if _special(ch):
-                    self.last_special = p
-                cl = (SPACE if Py_UNICODE_ISSPACE(ch) else 0) | (WORD if Py_UNICODE_ISALNUM(ch) else 0)
-                c = Py_UNICODE_TOLOWER(ch)
-            low[idx] = c
-            self.cls[idx] = cl
+            cl = cls[i]
+            c = low[i]
             # words (runs without whitespace)
             if cl & SPACE:
-                if self.word_start >= 0:
-                    self._push_word(self.word_start, p - self.word_start, self.word_hash * 0x9E3779B97F4A7C15ULL)
-                    self.word_start = -1
+                if word_start >= 0:
+                    self._push_word(word_start, p - word_start, word_hash * 0x9E3779B97F4A7C15ULL)
+                    word_start = -1
             else:
-                if self.word_start < 0:
-                    self.word_start = p
-                    self.word_hash = 0
-                self.word_hash = ((self.word_hash << 7) | (self.word_hash >> 57)) ^ c
+                if word_start < 0:
+                    word_start = p
+                    word_hash = 0
+                word_hash = ((word_hash << 7) | (word_hash >> 57)) ^ c
             # \w runs (tone words)
             if cl & WORD:
-                if self.run_start < 0:
-                    self.run_start = p
-            elif self.run_start >= 0:
-                if self.run_start >= self.cbase and _tone_kind(low - self.cbase, self.run_start, p, &formal):
-                    self._push_tone(self.run_start, formal)
-                self.run_start = -1
-            if c == 46 or c == 33 or c == 63:
-                self._push_mark(p)
-            elif c == 96 or c == 35 or c == 42 or c == 91:
-                self.last_md = p
-            # a meta phrase ending here
-            if idx >= 7:
-                slot = _slot(_key(low, idx - 3, idx + 1))
-                if _META_END_BITS[slot >> 3] & (1 << (slot & 7)):
+                if run_start < 0:
+                    run_start = p
+            elif run_start >= 0:
+                if run_start >= base and _tone_kind(t, run_start, p, &formal):
+                    self._push_tone(run_start, formal)
+                run_start = -1
+            # the last four characters, 7 bits each (as _key packs them): a meta phrase may end here
+            roll = (roll >> 7) | ((c & 0x7F) << 21)
+            slot = _slot(roll)
+            if c < 128 and _EVENT[c]:
+                if _EVENT[c] & EV_MARK:
+                    self._push_mark(p)
+                else:
+                    last_md = p
+            elif _META_END_BITS[slot >> 3] & (1 << (slot & 7)):
+                if p - base >= 7:
                     for m in range(N_META):
                         length = _meta_len[m]
-                        if idx + 1 < length:
+                        if p + 1 - length < base:
                             continue
                         k = 0
-                        while k < length and low[idx + 1 - length + k] == _meta[m][k]:
+                        while k < length and t[p + 1 - length + k] == _meta[m][k]:
                             k += 1
-                        if k == length and p + 1 - length > self.last_meta:
-                            self.last_meta = p + 1 - length
+                        if k == length and p + 1 - length > last_meta:
+                            last_meta = p + 1 - length
+        self.roll = roll
+        self.word_start = word_start
+        self.word_hash = word_hash
+        self.run_start = run_start
+        self.last_meta = last_meta
+        self.last_md = last_md
         return 0
 
     cdef int _push_word(self, Py_ssize_t start, Py_ssize_t length, uint64_t h) except -1:
@@ -895,7 +951,7 @@ cdef class WindowScan:
                             bits |= 2
         return bits | (<long long>f << 8) | (<long long>inf << 20) | (<long long>md << 32)
 
-    def scan(self, buf, delta):
+    def scan(self, buf, delta, bint fresh=False):
         cdef Py_ssize_t n = len(buf), pos = self.pos, tokens = buf.token_count
         cdef long long packed
         cdef int mask = 0, f, i, md
@@ -930,6 +986,8 @@ cdef class WindowScan:
                 # Only the last ``keep`` characters can matter: start the trackers there.
                 self._forget(n - self.keep)
                 self._read(buf.tail(self.keep), n - self.keep)
+            elif fresh and type(delta) is str and len(<str>delta) == n - pos:
+                self._read(<str>delta, pos)  # the caller vouches: delta is buf[pos:n]
             else:
                 self._read(buf.since(pos), pos)
             self.last = buf.slice(n - 1, n) if n else ""

@@ -184,8 +184,12 @@ class DriftSession:
     def check(self, state: Any, delta: str | None = None) -> DriftResult:
         return _result(self.scan(state, delta))
 
-    def scan(self, state: Any, delta: str | None = None) -> list[str]:
-        """:meth:`check` without the result object: the drift types found (empty if none)."""
+    def scan(self, state: Any, delta: str | None = None, fresh: bool = False) -> list[str]:
+        """:meth:`check` without the result object: the drift types found (empty if none).
+
+        ``fresh`` (``delta`` is exactly the text appended since the previous
+        check) is accepted for the runtime; this session reads the buffer anyway.
+        """
         buf = getattr(state, "buffer", None)
         if buf is None:
             from l0.guardrails._session import buffer_of

@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from l0._backend import WindowScan, drift_window_python
-from l0.drift._core import _FORMAT, _HEAD, DriftConfig, DriftResult, _result
+from l0.drift._core import _FORMAT, _HEAD, DriftConfig, DriftResult, _Core, _result
 from l0.drift._session import DriftSession
 
 __all__ = ["WindowSession"]
@@ -32,10 +32,28 @@ class WindowSession(DriftSession):
     __slots__ = ("_kernel", "_settled", "_fixed")
 
     def __init__(self, config: DriftConfig | None = None) -> None:
-        super().__init__(config)  # validates the config and calls _restart()
+        if config is None:
+            config = DriftConfig()
+        if not isinstance(config, DriftConfig):
+            raise TypeError(f"config must be a DriftConfig or None, got {type(config).__name__}")
+        self.config = config
+        self._core = _Core(config)
+        self._fresh()
 
     def _restart(self) -> None:
-        super()._restart()
+        self._core.reset()
+        self._fresh()
+
+    def _fresh(self) -> None:
+        """The state of a session that has seen nothing (the core's is fresh already)."""
+        self._buf = None
+        self._lead = -1  # the hedging state of DriftSession._hedging
+        self._pos_ws = 0
+        self._hedge = False
+        self._hedge_final = False
+        self._hedge_scan = -1
+        self._head = ""
+        self._head_final = False
         cfg = self.config
         core = self._core
         flags = ((_META if cfg.detect_meta_commentary else 0) | (_TONE if cfg.detect_tone_shift else 0)
@@ -44,9 +62,6 @@ class WindowSession(DriftSession):
                                   cfg.detect_entropy_spike, float(cfg.entropy_threshold), drift_window_python)
         self._settled = False  # head and hedging decided for good
         self._fixed = False  # format collapse or hedging (reported at every check once settled)
-
-    def _window_state(self, base: int) -> None:
-        pass  # the incremental window state of the pure session is not used here
 
     def get_history(self) -> dict[str, Any]:
         core = self._core
@@ -61,14 +76,18 @@ class WindowSession(DriftSession):
     def check(self, state: Any, delta: str | None = None) -> DriftResult:
         return _result(self.scan(state, delta))
 
-    def scan(self, state: Any, delta: str | None = None) -> list[str]:
-        """:meth:`check` without the result object: the drift types found (empty if none)."""
+    def scan(self, state: Any, delta: str | None = None, fresh: bool = False) -> list[str]:
+        """:meth:`check` without the result object: the drift types found (empty if none).
+
+        ``fresh=True``: ``delta`` is exactly the text appended since the previous
+        check (the runtime's case), so it is not read from the buffer again.
+        """
         buf = getattr(state, "buffer", None)
         if buf is None:
             from l0.guardrails._session import buffer_of
 
             buf = buffer_of(state)
-        mask = self._kernel.scan(buf, delta)
+        mask = self._kernel.scan(buf, delta, fresh)
         if mask < 0:  # the content was replaced: start over
             self._restart()
             mask = self._kernel.scan(buf, delta)

@@ -130,6 +130,8 @@ class _MarkdownSession(BuiltinSession):
         content = buffer_of(state).content
         if not content.strip():
             return []
+        if "`" not in content and "~" not in content and "|" not in content:
+            return []  # no fence and no table: nothing to report (skips the line-by-line analysis)
         out = []
         for issue in analyze_markdown_structure(content).issues:
             if "Unclosed" in issue:

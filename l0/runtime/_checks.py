@@ -66,6 +66,13 @@ def new_drift_session(detector: Any) -> Any:
     return _DriftLegacySession(detector)
 
 
+def fast_drift_scan(session: Any) -> Any:
+    """A built-in session's ``scan`` (types only, no result object), or None for other sessions."""
+    from l0.drift import DriftSession
+
+    return session.scan if isinstance(session, DriftSession) else None
+
+
 def violation_dict(v: Any) -> dict[str, Any]:
     if dataclasses.is_dataclass(v) and not isinstance(v, type):
         return {f.name: getattr(v, f.name) for f in dataclasses.fields(v)}
@@ -231,14 +238,14 @@ def drift_scan(run: Runner, att: Attempt) -> tuple[list[str], Any] | None:
     buf = state.buffer
     delta = buf.since(att.drift_pos)
     att.drift_pos = len(buf)
-    session = att.drift_session
-    scan = getattr(session, "scan", None)
-    if scan is not None:
-        # Built-in sessions: the types found, the result object only when there is drift.
-        types = scan(state, delta)
+    fast = att.drift_fast
+    if fast is not None:
+        # Built-in sessions: the types found (delta is exactly the new text), the result object
+        # only when there is drift.
+        types = fast(state, delta, True)
         result = _drift_result(types) if types else None
     else:
-        result = session.check(state, delta)
+        result = att.drift_session.check(state, delta)
     if result is None or not getattr(result, "detected", False):
         if run.bus.enabled:
             run.emit(O.DRIFT_CHECK_RESULT, detected=False, score=0.0, metrics={}, threshold=0.5)

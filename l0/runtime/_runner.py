@@ -353,7 +353,8 @@ class Runner:
                 step = self.intervals.guardrails
                 att.next_guard = (n // step + 1) * step
         if self.drift_detector is not None:
-            att.drift_session = _checks.new_drift_session(self.drift_detector)
+            att.drift_session = session = _checks.new_drift_session(self.drift_detector)
+            att.drift_fast = _checks.fast_drift_scan(session)
             att.drift_pos = len(self.state.buffer)
             step = self.intervals.drift
             att.next_drift = (n // step + 1) * step
