@@ -958,7 +958,9 @@ cdef class WindowScan:
         cdef double value, std
         cdef EntropyRing cring
         cdef bint prev_full
-        if pos and (n < pos or tokens < self.tokens_seen or buf.slice(pos - 1, pos) != self.last):
+        # The caller vouches that delta is buf[pos:n]: the content was not replaced.
+        cdef bint exact = fresh and type(delta) is str and len(<str>delta) == n - pos and tokens >= self.tokens_seen
+        if pos and not exact and (n < pos or tokens < self.tokens_seen or buf.slice(pos - 1, pos) != self.last):
             return -1
         if delta:
             self.tokens.append(delta)
@@ -986,11 +988,11 @@ cdef class WindowScan:
                 # Only the last ``keep`` characters can matter: start the trackers there.
                 self._forget(n - self.keep)
                 self._read(buf.tail(self.keep), n - self.keep)
-            elif fresh and type(delta) is str and len(<str>delta) == n - pos:
-                self._read(<str>delta, pos)  # the caller vouches: delta is buf[pos:n]
+            elif exact:
+                self._read(<str>delta, pos)
             else:
                 self._read(buf.since(pos), pos)
-            self.last = buf.slice(n - 1, n) if n else ""
+            self.last = (<str>delta)[n - pos - 1:] if exact else buf.slice(n - 1, n)
             self.pos = n
         if self.last_special >= (n - self.size if n > self.size else 0):
             window = buf.tail(self.size) if self.size else ""

@@ -21,7 +21,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._runner import Runner
 
 __all__ = ["new_session", "new_drift_session", "violation_dict", "evaluate", "guardrail_scan", "guardrail_callbacks",
-           "guardrail_close", "guardrail_phase", "drift_scan", "drift_check", "complete_event", "other_event",
+           "guardrail_close", "guardrail_phase", "drift_scan", "drift_found", "drift_check", "complete_event", "other_event",
            "finish_tool_calls"]
 
 
@@ -257,6 +257,16 @@ def drift_scan(run: Runner, att: Attempt) -> tuple[list[str], Any] | None:
         run.emit(O.DRIFT_CHECK_RESULT, detected=True, score=confidence or 0.0,
                  metrics={t: True for t in types}, threshold=0.5)
     return types, confidence
+
+
+def drift_found(run: Runner, types: list[str]) -> tuple[list[str], Any]:
+    """Record drift a built-in session found (``types``, not empty): ``(types, confidence)``."""
+    result = _drift_result(types)
+    run.state.drift_detected = True
+    if run.bus.enabled:
+        run.emit(O.DRIFT_CHECK_RESULT, detected=True, score=result.confidence or 0.0,
+                 metrics={t: True for t in types}, threshold=0.5)
+    return list(result.types), result.confidence
 
 
 async def drift_check(run: Runner, att: Attempt) -> None:

@@ -522,7 +522,16 @@ class Runner:
                 _checks.guardrail_close(self, found, t0)
         if n == att.next_drift:
             att.next_drift += self.intervals.drift
-            hit = _checks.drift_scan(self, att)
+            fast = att.drift_fast
+            if fast is not None and not self.bus.enabled:
+                # The common case inline: a built-in session, nobody listening to events, no drift.
+                buf = state.buffer
+                delta = buf.since(att.drift_pos)
+                att.drift_pos = len(buf)
+                types = fast(state, delta, True)
+                hit = _checks.drift_found(self, types) if types else None
+            else:
+                hit = _checks.drift_scan(self, att)
             if hit is not None and "on_drift" in self.cbs:
                 att.resume = _RESUME_DRIFT
                 att.pending = hit
