@@ -67,13 +67,13 @@ class WindowScan:
     is exactly the text appended since the previous scan. The result is a mask
     of ``META_COMMENTARY | TONE_SHIFT | REPETITION_FOUND | ENTROPY_SPIKE |
     MARKDOWN_COLLAPSE``, or -1 when the content was replaced since the
-    previous check (nothing is recorded: call ``reset()`` and scan again).
-    ``fallback(window, threshold, flags)`` evaluates the windows the compiled
-    scan leaves (the pure ``drift_window``).
+    previous check (nothing is recorded: call ``reset()`` and scan again);
+    ``last_mask`` keeps it. ``fallback(window, threshold, flags)`` evaluates
+    the windows the compiled scan leaves (the pure ``drift_window``).
     """
 
     __slots__ = ("size", "threshold", "flags", "ring", "tokens", "entropy", "entropy_threshold", "fallback",
-                 "pos", "tokens_seen", "_prev_n", "prev_f", "prev_i", "prev_md", "last")
+                 "pos", "tokens_seen", "_prev_n", "prev_f", "prev_i", "prev_md", "last", "last_mask")
 
     def __init__(self, size: int, threshold: int, flags: int, ring: Any, tokens: Any, entropy: bool,
                  entropy_threshold: float, fallback: Any) -> None:
@@ -95,6 +95,7 @@ class WindowScan:
         """Forget the stream: positions, previous window counts, entropy samples."""
         self.pos = self.tokens_seen = self._prev_n = 0
         self.prev_f = self.prev_i = self.prev_md = 0
+        self.last_mask = 0  # what the latest scan() returned
         self.last = ""
         self.ring.clear()
         self.tokens.clear()
@@ -109,6 +110,7 @@ class WindowScan:
         pos = self.pos
         tokens = buf.token_count
         if pos and (n < pos or tokens < self.tokens_seen or buf.slice(pos - 1, pos) != self.last):
+            self.last_mask = -1
             return -1
         mask = 0
         if delta:
@@ -145,4 +147,5 @@ class WindowScan:
             mask |= MARKDOWN_COLLAPSE
         self.prev_md = md
         self._prev_n = n
+        self.last_mask = mask
         return mask

@@ -99,11 +99,6 @@ cdef inline bint _special(uint32_t ch) nogil:
     return ch == 0x130 or ch == 0x3A3 or ch == 0x131 or ch == 0x17F or ch == 0x212A or ch == 0x212B
 
 
-cdef inline uint64_t _mix(uint64_t h, uint64_t v) nogil:
-    h ^= v + 0x9E3779B97F4A7C15ULL + (h << 6) + (h >> 2)
-    return h * 0xFF51AFD7ED558CCDULL
-
-
 cdef struct Scan:
     uint32_t* low     # lower-cased code points
     uint8_t* cls     # SPACE / WORD bits
@@ -324,7 +319,11 @@ cdef bint _phrases_repeat(Scan* s, const Py_ssize_t* first, const Py_ssize_t* le
     memset(table, 0xFF, size * sizeof(Py_ssize_t))
     for i in range(ng):
         # In place: hashes[i] becomes the phrase's hash (words i..i+4; i+1.. are still word hashes).
-        h = _mix(_mix(_mix(_mix(hashes[i], hashes[i + 1]), hashes[i + 2]), hashes[i + 3]), hashes[i + 4])
+        # Word hashes are mixed already: independent multiplies (no serial chain), collisions are checked.
+        h = (hashes[i] * 0x9E3779B97F4A7C15ULL + hashes[i + 1] * 0xC2B2AE3D27D4EB4FULL
+             + hashes[i + 2] * 0x165667B19E3779F9ULL + hashes[i + 3] * 0xD6E8FEB86659FD93ULL
+             + hashes[i + 4] * 0xFF51AFD7ED558CCDULL)
+        h ^= h >> 29
         hashes[i] = h
         slot = <Py_ssize_t>(h & <uint64_t>(size - 1))
         while True:
@@ -585,8 +584,8 @@ cdef class WindowScan:
     a mask of ``META_COMMENTARY | TONE_SHIFT | REPETITION_FOUND |
     ENTROPY_SPIKE | MARKDOWN_COLLAPSE``, or -1 when the content was replaced
     since the previous check (nothing is recorded: call ``reset()`` and scan
-    again). ``fallback(window, threshold, flags)`` evaluates the windows the
-    compiled scan leaves (the pure ``drift_window``).
+    again); ``last_mask`` keeps it. ``fallback(window, threshold, flags)``
+    evaluates the windows the compiled scan leaves (the pure ``drift_window``).
 
     The compiled twin reads only the text appended since the previous check:
     it keeps the lower-cased characters of the current window and, as content
@@ -601,6 +600,7 @@ cdef class WindowScan:
     cdef double entropy_threshold
     cdef object fallback, last
     cdef public object ring, tokens
+    cdef public int last_mask  # what the latest scan() returned
     # lower-cased characters and classes of the content offsets [cbase, pos)
     cdef uint32_t* low
     cdef uint8_t* cls
@@ -684,6 +684,7 @@ cdef class WindowScan:
         """Forget the stream: positions, previous window counts, entropy samples."""
         self.pos = self.tokens_seen = self.prev_n = 0
         self.prev_f = self.prev_i = self.prev_md = 0
+        self.last_mask = 0
         self.last = ""
         self._forget(0)
         self.ring.clear()
@@ -952,16 +953,20 @@ cdef class WindowScan:
         return bits | (<long long>f << 8) | (<long long>inf << 20) | (<long long>md << 32)
 
     def scan(self, buf, delta, bint fresh=False):
-        cdef Py_ssize_t n = len(buf), pos = self.pos, tokens = buf.token_count
+        cdef Py_ssize_t n = len(buf), pos = self.pos, tokens
         cdef long long packed
         cdef int mask = 0, f, i, md
         cdef double value, std
         cdef EntropyRing cring
         cdef bint prev_full
         # The caller vouches that delta is buf[pos:n]: the content was not replaced.
-        cdef bint exact = fresh and type(delta) is str and len(<str>delta) == n - pos and tokens >= self.tokens_seen
-        if pos and not exact and (n < pos or tokens < self.tokens_seen or buf.slice(pos - 1, pos) != self.last):
-            return -1
+        cdef bint exact = fresh and type(delta) is str and len(<str>delta) == n - pos
+        if not exact:
+            tokens = buf.token_count
+            if pos and (n < pos or tokens < self.tokens_seen or buf.slice(pos - 1, pos) != self.last):
+                self.last_mask = -1
+                return -1
+            self.tokens_seen = tokens
         if delta:
             self.tokens.append(delta)
             if self.entropy:
@@ -982,7 +987,6 @@ cdef class WindowScan:
                         std = ring.std()
                         if std > 1e-12 and value > ring.mean() + self.entropy_threshold * std:
                             mask |= M_ENTROPY
-        self.tokens_seen = tokens
         if n != pos:
             if n - pos > self.keep:
                 # Only the last ``keep`` characters can matter: start the trackers there.
@@ -1016,4 +1020,5 @@ cdef class WindowScan:
             mask |= M_MARKDOWN
         self.prev_md = md
         self.prev_n = n
+        self.last_mask = mask
         return mask

@@ -184,7 +184,11 @@ class DriftSession:
     def check(self, state: Any, delta: str | None = None) -> DriftResult:
         return _result(self.scan(state, delta))
 
-    def scan(self, state: Any, delta: str | None = None, fresh: bool = False) -> list[str]:
+    def settled_kernel(self) -> Any:
+        """None: this session has no compiled kernel for the runtime to call directly."""
+        return None
+
+    def scan(self, state: Any, delta: str | None = None, fresh: bool = False, scanned: bool = False) -> list[str]:
         """:meth:`check` without the result object: the drift types found (empty if none).
 
         ``fresh`` (``delta`` is exactly the text appended since the previous

@@ -76,18 +76,30 @@ class WindowSession(DriftSession):
     def check(self, state: Any, delta: str | None = None) -> DriftResult:
         return _result(self.scan(state, delta))
 
-    def scan(self, state: Any, delta: str | None = None, fresh: bool = False) -> list[str]:
+    def settled_kernel(self) -> Any:
+        """The kernel's ``scan(buf, delta, fresh)`` once head and hedging are final and report nothing.
+
+        From then on a check that returns 0 found nothing at all, so the runtime
+        calls it directly and comes back here (``scanned=True``) only for a
+        non-zero mask. None until then.
+        """
+        return self._kernel.scan if self._settled and not self._fixed else None
+
+    def scan(self, state: Any, delta: str | None = None, fresh: bool = False, scanned: bool = False) -> list[str]:
         """:meth:`check` without the result object: the drift types found (empty if none).
 
         ``fresh=True``: ``delta`` is exactly the text appended since the previous
         check (the runtime's case), so it is not read from the buffer again.
+        ``scanned=True``: the runtime already ran the kernel (from
+        :meth:`settled_kernel`) and got a non-zero mask; it is read again from
+        the kernel (``last_mask``).
         """
         buf = getattr(state, "buffer", None)
         if buf is None:
             from l0.guardrails._session import buffer_of
 
             buf = buffer_of(state)
-        mask = self._kernel.scan(buf, delta, fresh)
+        mask = self._kernel.last_mask if scanned else self._kernel.scan(buf, delta, fresh)
         if mask < 0:  # the content was replaced: start over
             self._restart()
             mask = self._kernel.scan(buf, delta)

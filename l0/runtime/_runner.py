@@ -498,7 +498,7 @@ class Runner:
         rule that raises) propagate as attempt errors, as from :meth:`due`.
         """
         state = self.state
-        n = state.token_count
+        n = att.next_due  # the hot loop calls this exactly at that count (== state.token_count)
         now = time.time()
         state.last_token_at = now
         if att.first_pending:
@@ -528,15 +528,29 @@ class Runner:
                 buf = state.buffer
                 delta = buf.since(att.drift_pos)
                 att.drift_pos = len(buf)
-                types = fast(state, delta, True)
-                hit = _checks.drift_found(self, types) if types else None
+                kernel = att.drift_kernel
+                if kernel is not None and kernel(buf, delta, True) == 0:
+                    hit = None  # a settled session's kernel found nothing (the usual outcome)
+                else:
+                    types = fast(state, delta, True, kernel is not None)
+                    hit = _checks.drift_found(self, types) if types else None
+                    att.drift_kernel = att.drift_session.settled_kernel()
             else:
                 hit = _checks.drift_scan(self, att)
             if hit is not None and "on_drift" in self.cbs:
                 att.resume = _RESUME_DRIFT
                 att.pending = hit
                 return -1
-        return att.schedule(n)
+        # Att.schedule(n), inline.
+        due = att.next_ckpt
+        if att.next_guard < due:
+            due = att.next_guard
+        if att.next_drift < due:
+            due = att.next_drift
+        if att.first_pending and n + 1 < due:
+            due = n + 1
+        att.next_due = due
+        return due
 
     async def due_rest(self, att: Attempt) -> int:
         """Finish what :meth:`due_now` left to await; the next due token count."""

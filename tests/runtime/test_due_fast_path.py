@@ -237,3 +237,27 @@ async def test_unwatched_checkpoints_after_a_resume(hot_twin, scripted):
     text, checkpoint, count = finals[0]
     assert text == "".join(first + second) and count == 21
     assert checkpoint == "".join(first + second)[:len("".join((first + second)[:20]))]
+
+
+async def test_real_drift_detector_fast_path_equals_the_general_path(hot_twin, scripted):
+    """The built-in drift session (its kernel called directly once settled) reports the same drift,
+    at the same checks, as the engine's general path."""
+    from l0.drift import DriftDetector
+
+    plain = [f"word{i} " for i in range(60)]
+    meta = ["As an AI, ", "I cannot actually ", "say. "]
+    repeat = ["the same sentence here again and again. "] * 6
+    pieces = plain + meta + plain[:30] + repeat + plain[:40] + ["# Head\n", "**b** ", "`c` ", "[l](u) "] * 3 + plain
+    logs = []
+    for general in (False, True):
+        log: list[Any] = []
+        kw: dict[str, Any] = {"on_drift": lambda types, conf: log.append((len(log), tuple(types), conf))}
+        if general:
+            kw["on_token"] = lambda text: None
+        stream = await l0.run(scripted(pieces), drift_detector=DriftDetector(),
+                              check_intervals=CheckIntervals(drift=7), **kw)
+        assert await stream.read() == "".join(pieces)
+        logs.append((log, stream.state.drift_detected))
+    assert logs[0] == logs[1]
+    found = {t for _, types, _ in logs[0][0] for t in types}
+    assert {"meta_commentary", "repetition"} <= found and logs[0][1]
