@@ -33,7 +33,11 @@ def _requested() -> str:
 REQUESTED: str = _requested()
 
 
-def _load_compiled():
+_NAMES = ("ContentBuffer", "JsonStreamState", "EntropyRing", "shannon_entropy", "Handoff", "hot_iterate",
+          "drift_window", "WindowScan")
+
+
+def _load_compiled() -> tuple:
     from l0._speedups.content_buffer import ContentBuffer
     from l0._speedups.drift import WindowScan, drift_window
     from l0._speedups.entropy import EntropyRing, shannon_entropy
@@ -43,7 +47,7 @@ def _load_compiled():
     return ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan
 
 
-def _load_pure():
+def _load_pure() -> tuple:
     from l0._pure.content_buffer import ContentBuffer
     from l0._pure.drift import WindowScan, drift_window
     from l0._pure.entropy import EntropyRing, shannon_entropy
@@ -57,17 +61,20 @@ if REQUESTED == "python" or platform.python_implementation() != "CPython":
     if REQUESTED == "cython":
         raise ImportError("L0_BACKEND=cython requires CPython; this interpreter runs the pure backend only")
     BACKEND = "python"
-    ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan = _load_pure()
+    _loaded = _load_pure()
 elif REQUESTED == "cython":
     BACKEND = "cython"
-    ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan = _load_compiled()
+    _loaded = _load_compiled()
 else:
     try:
-        ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan = _load_compiled()
+        _loaded = _load_compiled()
         BACKEND = "cython"
     except ImportError:
         BACKEND = "python"
-        ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan = _load_pure()
+        _loaded = _load_pure()
+
+ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan = _loaded
+del _loaded
 
 # The pure window scan is also where the compiled one sends the rare windows it leaves (it returns -1).
 from l0._pure.drift import drift_window as drift_window_python  # noqa: E402

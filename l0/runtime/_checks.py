@@ -20,9 +20,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._engine import Attempt
     from ._runner import Runner
 
-__all__ = ["new_session", "new_drift_session", "violation_dict", "evaluate", "guardrail_scan", "guardrail_callbacks",
-           "guardrail_close", "guardrail_phase", "drift_scan", "drift_found", "drift_check", "complete_event", "other_event",
-           "finish_tool_calls"]
+__all__ = ["new_session", "new_drift_session", "fast_drift_scan", "violation_dict", "evaluate", "guardrail_scan",
+           "guardrail_callbacks", "guardrail_close", "guardrail_phase", "drift_scan", "drift_found", "drift_check",
+           "complete_event", "other_event", "finish_tool_calls"]
 
 
 # -- sessions --------------------------------------------------------------------------------------
