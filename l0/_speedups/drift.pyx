@@ -24,10 +24,13 @@ from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.string cimport memmove, memset
 
-from l0._speedups.entropy cimport EntropyRing, text_entropy
+from l0._speedups.entropy cimport EntropyRing, counts_entropy, text_entropy
 
 __all__ = ["TAIL", "META", "TONE", "REPETITION", "META_COMMENTARY", "TONE_SHIFT", "REPETITION_FOUND",
            "ENTROPY_SPIKE", "MARKDOWN_COLLAPSE", "drift_window", "WindowScan"]
+
+cdef extern from *:
+    int __builtin_ctzll(unsigned long long x) nogil
 
 cdef enum:
     C_TAIL = 200
@@ -609,6 +612,9 @@ cdef class WindowScan:
     cdef Py_ssize_t word_start, run_start, last_meta, last_md, last_special
     cdef uint64_t word_hash
     cdef uint32_t roll  # the last four characters read, packed as _key does
+    # character counts of the text being read (its entropy sample), zero between reads
+    cdef Py_ssize_t hist[256]
+    cdef uint64_t hist_seen[4]
     cdef Word* words
     cdef Py_ssize_t words_head, words_len, words_cap
     cdef Py_ssize_t* marks
@@ -624,6 +630,8 @@ cdef class WindowScan:
     cdef Py_ssize_t scratch
 
     def __cinit__(self, *args, **kwargs):
+        memset(self.hist, 0, sizeof(self.hist))
+        memset(self.hist_seen, 0, sizeof(self.hist_seen))
         self.low = NULL
         self.cls = NULL
         self.words = NULL
@@ -715,8 +723,12 @@ cdef class WindowScan:
         memmove(self.cls, self.cls + (start - self.cbase), end - start)
         self.cbase = start
 
-    cdef int _read(self, str text, Py_ssize_t at) except -1:
-        """Fold ``text`` (content offsets ``at``...) into the cache and the trackers."""
+    cdef int _read(self, str text, Py_ssize_t at, bint count=False) except -1:
+        """Fold ``text`` (content offsets ``at``...) into the cache and the trackers.
+
+        ``count``: a Latin-1 text's characters are also counted into ``hist``
+        (see ``_sample``); returns 1 then, 0 if they were not counted.
+        """
         cdef Py_ssize_t n = len(text), i, p, idx, k, m, length
         cdef int kind = PyUnicode_KIND(text), formal
         cdef void* data = PyUnicode_DATA(text)
@@ -739,11 +751,20 @@ cdef class WindowScan:
         t = self.low - base  # indexed by content offset
         if kind == 1:
             latin = <const uint8_t*>data
-            for i in range(n):
-                ch = latin[i]
-                cls[i] = _CLASS[ch]
-                low[i] = _LOWER[ch]
+            if count:
+                for i in range(n):
+                    ch = latin[i]
+                    cls[i] = _CLASS[ch]
+                    low[i] = _LOWER[ch]
+                    self.hist[ch] += 1
+                    self.hist_seen[ch >> 6] |= (<uint64_t>1) << (ch & 63)
+            else:
+                for i in range(n):
+                    ch = latin[i]
+                    cls[i] = _CLASS[ch]
+                    low[i] = _LOWER[ch]
         else:
+            count = False
             for i in range(n):
                 ch = PyUnicode_READ(kind, data, i)
                 if ch < 256:
@@ -801,7 +822,20 @@ cdef class WindowScan:
         self.run_start = run_start
         self.last_meta = last_meta
         self.last_md = last_md
-        return 0
+        return count
+
+    cdef double _counted_entropy(self, Py_ssize_t n) noexcept:
+        """The entropy of the ``n`` characters counted by ``_read``; the counts are zeroed again."""
+        cdef double value = counts_entropy(self.hist, self.hist_seen, n)
+        cdef uint64_t bits
+        cdef int w
+        for w in range(4):
+            bits = self.hist_seen[w]
+            while bits:
+                self.hist[(w << 6) + __builtin_ctzll(bits)] = 0
+                bits &= bits - 1
+            self.hist_seen[w] = 0
+        return value
 
     cdef int _push_word(self, Py_ssize_t start, Py_ssize_t length, uint64_t h) except -1:
         cdef Py_ssize_t old = start - self.keep  # entries before this can never be in a window again
@@ -958,7 +992,7 @@ cdef class WindowScan:
         cdef int mask = 0, f, i, md
         cdef double value, std
         cdef EntropyRing cring
-        cdef bint prev_full
+        cdef bint prev_full, counted
         # The caller vouches that delta is buf[pos:n]: the content was not replaced.
         cdef bint exact = fresh and type(delta) is str and len(<str>delta) == n - pos
         if not exact:
@@ -967,12 +1001,25 @@ cdef class WindowScan:
                 self.last_mask = -1
                 return -1
             self.tokens_seen = tokens
+        counted = False
+        if n != pos:
+            if n - pos > self.keep:
+                # Only the last ``keep`` characters can matter: start the trackers there.
+                self._forget(n - self.keep)
+                self._read(buf.tail(self.keep), n - self.keep)
+            elif exact:
+                # The text read is the entropy sample: count its characters on the way.
+                counted = self._read(<str>delta, pos, self.entropy) == 1
+            else:
+                self._read(buf.since(pos), pos)
+            self.last = (<str>delta)[n - pos - 1:] if exact else buf.slice(n - 1, n)
+            self.pos = n
         if delta:
             self.tokens.append(delta)
             if self.entropy:
                 if not isinstance(delta, str):
                     raise TypeError(f"delta must be str or None, got {type(delta).__name__}")
-                value = text_entropy(<str>delta)
+                value = self._counted_entropy(n - pos) if counted else text_entropy(<str>delta)
                 if type(self.ring) is EntropyRing:
                     cring = <EntropyRing>self.ring
                     cring.add(value)
@@ -987,17 +1034,6 @@ cdef class WindowScan:
                         std = ring.std()
                         if std > 1e-12 and value > ring.mean() + self.entropy_threshold * std:
                             mask |= M_ENTROPY
-        if n != pos:
-            if n - pos > self.keep:
-                # Only the last ``keep`` characters can matter: start the trackers there.
-                self._forget(n - self.keep)
-                self._read(buf.tail(self.keep), n - self.keep)
-            elif exact:
-                self._read(<str>delta, pos)
-            else:
-                self._read(buf.since(pos), pos)
-            self.last = (<str>delta)[n - pos - 1:] if exact else buf.slice(n - 1, n)
-            self.pos = n
         if self.last_special >= (n - self.size if n > self.size else 0):
             window = buf.tail(self.size) if self.size else ""
             packed = self.fallback(window, self.threshold, self.flags)

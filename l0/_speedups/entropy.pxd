@@ -1,5 +1,7 @@
 # C-level interface of the compiled EntropyRing, for other kernels (``cimport``).
 
+from libc.stdint cimport uint64_t
+
 cdef class EntropyRing:
     cdef object _arr
     cdef double* _buf
@@ -19,3 +21,5 @@ cdef class EntropyRing:
 
 
 cdef double text_entropy(str text) except -1.0
+
+cdef double counts_entropy(const Py_ssize_t* counts, const uint64_t* seen, Py_ssize_t n) noexcept nogil

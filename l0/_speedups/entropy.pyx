@@ -335,10 +335,7 @@ cdef double text_entropy(str text) except -1.0:
     cdef Py_ssize_t low[256]
     cdef Py_ssize_t i
     cdef uint64_t seen[4]
-    cdef uint64_t bits
-    cdef int w
     cdef uint8_t ch
-    cdef double h = 0.0, dn = <double>n, log2n
     cdef int kind = PyUnicode_KIND(text)
     cdef const uint8_t* s1
     memset(low, 0, sizeof(low))
@@ -350,11 +347,19 @@ cdef double text_entropy(str text) except -1.0:
         ch = s1[i]
         low[ch] += 1
         seen[ch >> 6] |= (<uint64_t>1) << (ch & 63)
-    log2n = log2(dn)
+    return counts_entropy(low, seen, n)
+
+
+cdef double counts_entropy(const Py_ssize_t* counts, const uint64_t* seen, Py_ssize_t n) noexcept nogil:
+    """``shannon_entropy`` of a Latin-1 text of ``n`` characters from its counts (``seen``: 256 bits)."""
+    cdef double h = 0.0, dn = <double>n, log2n = log2(dn)
+    cdef uint64_t bits
+    cdef Py_ssize_t i
+    cdef int w
     for w in range(4):  # the characters seen, in code-point order
         bits = seen[w]
         while bits:
             i = (w << 6) + __builtin_ctzll(bits)
             bits &= bits - 1
-            h += _term(low[i], dn, log2n)
+            h += _term(counts[i], dn, log2n)
     return h
