@@ -297,14 +297,21 @@ class IncrementalScanner:
                 regex = self.lowered
                 subject = low
         long_starts = self.long_starts
+        hold = total + 1  # the earliest long-pattern start that could still grow into a match
+        if long_starts is not None and not completed:
+            for c, width in long_starts.items():
+                k = text.find(c, max(start, total - width + 1) - base)
+                if k >= 0 and k + base < hold:
+                    hold = k + base
         for m in regex.finditer(subject, at):
             ms, me = m.span()
             s = ms + base
             e = me + base
             if not completed and (
-                s > limit or (unbounded and e + ahead > total and total - s < UNBOUNDED_WIDTH)
+                s > limit or s > hold or (unbounded and e + ahead > total and total - s < UNBOUNDED_WIDTH)
                 or (long_starts is not None and s + long_starts.get(text[ms], 0) > total)
             ):
+                # Not final yet; after a pending long start a match may still be swallowed by it.
                 deferred = s
                 break
             out.append((s, e, text[ms:me]))
@@ -312,13 +319,7 @@ class IncrementalScanner:
         if completed:
             self.next = max(resume, total)
         else:
-            nxt = min(deferred, limit + 1)
-            if long_starts is not None:
-                # The earliest long-pattern start that could still grow into a match.
-                for c, width in long_starts.items():
-                    k = text.find(c, max(start, total - width + 1) - base)
-                    if k >= 0 and k + base < nxt:
-                        nxt = k + base
+            nxt = min(deferred, limit + 1, hold)
             self.next = max(resume, nxt)
         self._keep(text, base)
         return out

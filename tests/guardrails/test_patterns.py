@@ -205,6 +205,16 @@ LONG = ["[INSERT " + "x" * 60 + "]", "{{" + "y" * 90 + "}}", "<YOUR " + "z" * 95
         "[INSERT as an ai here]", "as an ai ", "[", "{{", "<", " ", "\n", "Sure, ", "x" * 30]
 
 
+@pytest.mark.parametrize("size", [1, 3, 40])
+def test_a_pending_long_match_swallows_later_matches(gr, size):
+    """A `{{` that may still open a placeholder holds back matches after it (found by hypothesis:
+    "Sure, " at 3 was reported although the placeholder from 0 covers it)."""
+    text = "{{\nSure, {{" + "y" * 90 + "}}"
+    streamed, final, _ = gr.run_stream(pattern_rule(), gr.chunked(text, size))
+    found = [(v.position, v.context["matched"]) for v in streamed + final]
+    assert found == oracle(text, BAD_PATTERNS.all_patterns()) == [(0, text)]
+
+
 @given(st.lists(st.sampled_from(LONG), max_size=25), st.integers(1, 40))
 @settings(max_examples=200, deadline=None)
 def test_long_placeholders_straddling_checks(gr, words, size):
