@@ -29,6 +29,7 @@ from l0.drift._core import (
     _meta,
     _repetitive,
     _tone,
+    config_of,
 )
 from l0.drift._session import DriftSession
 from l0.drift._window import WindowSession
@@ -55,11 +56,7 @@ class DriftDetector:
     """
 
     def __init__(self, config: DriftConfig | None = None) -> None:
-        if config is None:
-            config = DriftConfig()
-        if not isinstance(config, DriftConfig):
-            raise TypeError(f"config must be a DriftConfig or None, got {type(config).__name__}")
-        self.config = config
+        self.config = config = config_of(config)
         self._core = _Core(config)
 
     def check(self, content: str, delta: str | None = None) -> DriftResult:

@@ -227,6 +227,15 @@ def _hedging_of(content: str) -> bool:
     return bool(m.group(2)) or m.end() == len(content)
 
 
+def config_of(config: DriftConfig | None) -> DriftConfig:
+    """``config``, or the defaults for None; TypeError for anything else."""
+    if config is None:
+        return DriftConfig()
+    if not isinstance(config, DriftConfig):
+        raise TypeError(f"config must be a DriftConfig or None, got {type(config).__name__}")
+    return config
+
+
 class _Core:
     """Detector state shared by ``DriftDetector`` and ``DriftSession``."""
 

@@ -34,6 +34,7 @@ from l0.drift._core import (
     _phrase_repeated,
     _result,
     _tone,
+    config_of,
     DriftConfig,
     DriftResult,
 )
@@ -110,18 +111,18 @@ class DriftSession:
     )
 
     def __init__(self, config: DriftConfig | None = None) -> None:
-        if config is None:
-            config = DriftConfig()
-        if not isinstance(config, DriftConfig):
-            raise TypeError(f"config must be a DriftConfig or None, got {type(config).__name__}")
-        self.config = config
+        self.config = config = config_of(config)
         self._core = _Core(config)
-        self._restart()
+        self._fresh()
 
     # -- state ---------------------------------------------------------------------------------
 
     def _restart(self) -> None:
         self._core.reset()
+        self._fresh()
+
+    def _fresh(self) -> None:
+        """The state of a session that has seen nothing (the core's is fresh already)."""
         self._tokens_seen = 0
         self._pos = 0
         self._last = ""

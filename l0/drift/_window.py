@@ -15,7 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 from l0._backend import WindowScan, drift_window_python
-from l0.drift._core import _FORMAT, _HEAD, DriftConfig, DriftResult, _Core, _result
+from l0.drift._core import _FORMAT, _HEAD, DriftResult, _result
 from l0.drift._session import DriftSession
 
 __all__ = ["WindowSession"]
@@ -30,19 +30,6 @@ class WindowSession(DriftSession):
     """Per-stream drift state whose window detectors run in one compiled pass per check."""
 
     __slots__ = ("_kernel", "_settled", "_fixed")
-
-    def __init__(self, config: DriftConfig | None = None) -> None:
-        if config is None:
-            config = DriftConfig()
-        if not isinstance(config, DriftConfig):
-            raise TypeError(f"config must be a DriftConfig or None, got {type(config).__name__}")
-        self.config = config
-        self._core = _Core(config)
-        self._fresh()
-
-    def _restart(self) -> None:
-        self._core.reset()
-        self._fresh()
 
     def _fresh(self) -> None:
         """The state of a session that has seen nothing (the core's is fresh already)."""

@@ -541,16 +541,7 @@ class Runner:
                 att.resume = _RESUME_DRIFT
                 att.pending = hit
                 return -1
-        # Att.schedule(n), inline.
-        due = att.next_ckpt
-        if att.next_guard < due:
-            due = att.next_guard
-        if att.next_drift < due:
-            due = att.next_drift
-        if att.first_pending and n + 1 < due:
-            due = n + 1
-        att.next_due = due
-        return due
+        return att.schedule(n)
 
     async def due_rest(self, att: Attempt) -> int:
         """Finish what :meth:`due_now` left to await; the next due token count."""
