@@ -73,6 +73,9 @@ class BuiltinSession:
     #: True when no streaming check can report anything more while the text only grows
     #: (the runtime then stops calling it until completion). Subclasses override.
     streaming_idle = False
+    #: ``check_fresh(state, delta)``: ``check`` given exactly the text appended since the
+    #: previous check (the runtime passes it; sessions that read it cheaper define it).
+    check_fresh: Any = None
 
     def __init__(self, rule: GuardrailRule) -> None:
         self.rule = rule

@@ -264,6 +264,18 @@ class _JsonSession(BuiltinSession):
 
     def check(self, state: State) -> list[GuardrailViolation]:
         start, delta = self.advance(state)
+        return self._inspect(state, start, delta)
+
+    def check_fresh(self, state: State, delta: str) -> list[GuardrailViolation]:
+        """:meth:`check` for a caller (the runtime) that passes exactly the text appended since the
+        previous check: no second read of the buffer."""
+        start = self.pos
+        if delta:
+            self.pos = start + len(delta)
+            self._last = delta[-1]
+        return self._inspect(state, start, delta)
+
+    def _inspect(self, state: State, start: int, delta: str) -> list[GuardrailViolation]:
         if self.mode is True and self.js.error is None:
             if self.js.feed(delta):
                 if not state.completed:

@@ -174,6 +174,7 @@ class CallableSession:
 
     __slots__ = ("_rule",)
     streaming_idle = False
+    check_fresh = None
 
     def __init__(self, rule: GuardrailRule) -> None:
         self._rule = rule

@@ -32,6 +32,7 @@ class _CheckSession:
 
     __slots__ = ("_check",)
     streaming_idle = False
+    check_fresh = None
 
     def __init__(self, check: Any) -> None:
         self._check = check
@@ -156,12 +157,23 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
             return found, 0.0
         sessions = att.guard_stream
         idle = False
+        buf = state.buffer
+        delta = None
         for _rule, session in sessions:
-            v = session.check(state)
+            fresh = getattr(session, "check_fresh", None)
+            if fresh is not None:
+                # Every streaming session is checked at the same counts: the text since the previous
+                # check is the same for all, read once.
+                if delta is None:
+                    delta = buf.since(att.guard_pos)
+                v = fresh(state, delta)
+            else:
+                v = session.check(state)
             if v:
                 found.extend(v)
             if getattr(session, "streaming_idle", False):
                 idle = True
+        att.guard_pos = len(buf)
         if idle:
             att.guard_stream = [p for p in sessions if not getattr(p[1], "streaming_idle", False)]
             if not att.guard_stream:

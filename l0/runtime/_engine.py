@@ -40,7 +40,7 @@ class Attempt:
         "raw", "source", "adapter", "coerce", "task", "watchdog", "exhausted", "live",
         "resuming", "checkpoint", "dedupe",
         "first_pending", "next_due", "next_ckpt", "next_guard", "next_drift", "ckpt_len", "ckpt_from",
-        "guard_stream", "guard_all", "drift_session", "drift_fast", "drift_kernel", "drift_pos",
+        "guard_stream", "guard_all", "guard_pos", "drift_session", "drift_fast", "drift_kernel", "drift_pos",
         "resume", "pending", "complete_event", "finish_reason", "inband_error",
         "tool_seen", "tool_args", "tool_ids", "tool_buf",
     )
@@ -72,6 +72,7 @@ class Attempt:
         self.ckpt_from = -1  # >= 0: periodic checkpoints are read off the buffer from this token count on
         self.guard_stream: list[tuple[Any, Any]] = []
         self.guard_all: list[tuple[Any, Any]] = []
+        self.guard_pos = 0  # content offset of the previous streaming guardrail check (sessions start at 0)
         self.drift_session: Any = None
         self.drift_fast: Any = None
         self.drift_kernel: Any = None  # a settled built-in session's kernel scan (mask 0: nothing found)

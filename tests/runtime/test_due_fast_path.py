@@ -261,3 +261,32 @@ async def test_real_drift_detector_fast_path_equals_the_general_path(hot_twin, s
     assert logs[0] == logs[1]
     found = {t for _, types, _ in logs[0][0] for t in types}
     assert {"meta_commentary", "repetition"} <= found and logs[0][1]
+
+
+@pytest.mark.parametrize("text", [
+    '{"a": [1, 2, {"b": "c"}], "d": null}',
+    '{"a": 1}\n{"b": [2, 3]}\n{"c": true}',
+    '{"a": [1, 2}',
+    '[{"a":1},{"b":2}] trailing words',
+    'plain prose with {braces} and [brackets]',
+])
+async def test_json_rule_reading_the_shared_delta_equals_reading_the_buffer(hot_twin, text):
+    """Without event listeners the runtime hands the JSON session the text since the previous check
+    (check_fresh); with one it calls check(state). Same violations either way."""
+    pieces = [text[i:i + 3] for i in range(0, len(text), 3)]
+    results = []
+    for watch in ({}, {"on_event": lambda e: None}):
+        async def source() -> Any:
+            for piece in pieces:
+                yield Event(type=EventType.TOKEN, text=piece)
+            yield Event(type=EventType.COMPLETE)
+
+        stream = await l0.run(lambda: source(), guardrails=[json_rule()], check_intervals=CheckIntervals(guardrails=2),
+                              retry=Retry(attempts=0, max_retries=0), **watch)
+        try:
+            await stream.read()
+            error = None
+        except l0.Error as exc:
+            error = str(exc)
+        results.append((error, [(v.message, v.position) for v in stream.state.violations], stream.state.token_count))
+    assert results[0] == results[1]
