@@ -6,8 +6,9 @@ errors, cancellation and timeouts. For the plain token loop it yields a
 ``Handoff`` and the hot iterator (``l0._backend.hot_iterate``, what a
 :class:`~l0.runtime.Stream` hands its consumer) pulls from the source itself.
 Per plain token that is O(1) work: a type check, an append to the content
-buffer, a counter store, one integer compare against the next due check and
-(with a timeout) a timestamp store. At a due check the hot iterator calls
+buffer (which counts the token for the run's ``LiveState``; a plain ``State``
+gets a counter store), one integer compare against the next due check and
+(with a timeout) a timestamp store only when the source makes the consumer wait. At a due check the hot iterator calls
 ``Runner.due_now`` itself (``hand.due``) and comes back only if a callback
 must be awaited. Everything else comes back to ``drive``;
 the rarer work (checks, tool calls, completion, errors) lives in
