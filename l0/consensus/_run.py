@@ -110,10 +110,12 @@ class _Child:
 
 async def _read_stream(child: _Child, stream: Any) -> str:
     child.l0_result = stream
-    child.state = stream.state
-    # ``async with`` aborts the stream (and closes its connection) if we are cancelled midway.
-    async with stream:
-        return await stream.read()
+    try:
+        # ``async with`` aborts the stream (and closes its connection) if we are cancelled midway.
+        async with stream:
+            return await stream.read()
+    finally:
+        child.state = stream.state  # a LazyStream has its real state only once started
 
 
 async def _produce(child: _Child, task: Callable[[], Any], schema: Any) -> None:
@@ -139,7 +141,7 @@ async def _produce(child: _Child, task: Callable[[], Any], schema: Any) -> None:
 def _parse(text: str, schema: Any) -> Any:
     from l0._utils import safe_json_parse
 
-    return schema.model_validate(safe_json_parse(text))
+    return schema.model_validate(safe_json_parse(text)["data"])
 
 
 def _output(index: int, child: _Child, weight: float, started: float, duration_ms: float,
