@@ -41,9 +41,16 @@ def model_dump(value: Any) -> Any:
     return value
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def normalise(value: Any) -> Any:
     """A copy with pydantic models dumped and dict keys sorted (recursively)."""
-    value = model_dump(value)
+    t = type(value)
+    if t in _SCALARS:
+        return value
+    if t is not dict and t is not list and t is not tuple:
+        value = model_dump(value)
     if isinstance(value, dict):
         try:
             keys = sorted(value)
@@ -51,7 +58,7 @@ def normalise(value: Any) -> Any:
             keys = sorted(value, key=repr)
         return {k: normalise(value[k]) for k in keys}
     if isinstance(value, list):
-        return [normalise(v) for v in value]
+        return [v if type(v) in _SCALARS else normalise(v) for v in value]
     if isinstance(value, tuple):
         return tuple(normalise(v) for v in value)
     return value
@@ -59,7 +66,7 @@ def normalise(value: Any) -> Any:
 
 def stable_repr(value: Any) -> str:
     """``repr`` of :func:`normalise`: equal for values that are equal up to key order."""
-    if value is None or isinstance(value, (str, int, float, bool)):
+    if type(value) in _SCALARS:
         return repr(value)
     return repr(normalise(value))
 

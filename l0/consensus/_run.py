@@ -339,7 +339,8 @@ async def consensus(
 
     n = len(ok)
     values = [o.value for o in ok]
-    keys = [stable_repr(v) for v in values]
+    # A structured output's text is already the stable repr of its data.
+    keys = [o.text if o.data is not None else stable_repr(o.value) for o in ok]
     matrix = similarity_matrix([v if isinstance(v, str) else k for v, k in zip(values, keys)], text_similarity)
     upper = [matrix[i][j] for i in range(n) for j in range(i + 1, n)]
     avg, lo, hi = (sum(upper) / len(upper), min(upper), max(upper)) if upper else (1.0, 1.0, 1.0)
