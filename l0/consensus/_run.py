@@ -47,7 +47,7 @@ E = ObservabilityEventType
 
 
 def _check_options(tasks: Any, strategy: Any, threshold: Any, resolve_conflicts: Any, weights: Any,
-                   minimum_agreement: Any, schema: Any, on_event: Any) -> tuple[list[Any], list[float]]:
+                   minimum_agreement: Any, schema: Any, on_event: Any, timeout: Any) -> tuple[list[Any], list[float]]:
     if isinstance(tasks, (str, bytes)) or not hasattr(tasks, "__iter__"):
         raise TypeError(f"tasks must be a list of callables, got {type(tasks).__name__}")
     tasks = list(tasks)
@@ -79,6 +79,9 @@ def _check_options(tasks: Any, strategy: Any, threshold: Any, resolve_conflicts:
         w = [float(x) for x in w]
     if schema is not None and not (isinstance(schema, type) and hasattr(schema, "model_fields")):
         raise TypeError(f"schema must be a pydantic BaseModel subclass or None, got {schema!r}")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float))
+                                or not 0 < timeout < float("inf")):
+        raise ValueError(f"timeout must be a positive number of milliseconds or None, got {timeout!r}")
     if on_event is not None and not callable(on_event):
         raise TypeError(f"on_event must be callable or None, got {type(on_event).__name__}")
     return tasks, w
@@ -203,19 +206,24 @@ async def _cancel_all(children: Sequence[asyncio.Future[Any]]) -> None:
         pending = [c for c in pending if not c.done()]
 
 
-async def _run_all(tasks: list[Any], weights: list[float], schema: Any, bus: EventBus) -> list[ConsensusOutput]:
+async def _run_all(tasks: list[Any], weights: list[float], schema: Any, bus: EventBus,
+                   timeout: float | None) -> list[ConsensusOutput]:
     children = [asyncio.ensure_future(_collect(i, t, weights[i], schema, bus)) for i, t in enumerate(tasks)]
     try:
-        await asyncio.wait(children)
+        _, late = await asyncio.wait(children, timeout=None if timeout is None else timeout / 1000.0)
+        if late:
+            await _cancel_all(list(late))
     except BaseException:
         await _cancel_all(children)
         raise
     outputs = []
     for i, c in enumerate(children):
-        if c.cancelled():  # cancelled by someone else while we were not: a failed output
-            bus.emit(E.CONSENSUS_STREAM_END, stream_index=i, duration_ms=0.0, status="error", error="cancelled")
-            outputs.append(ConsensusOutput(index=i, text="", value=None, success=False, error="cancelled",
-                                           weight=weights[i]))
+        if c.cancelled():  # timed out, or cancelled by someone else while we were not: a failed output
+            error = f"timed out after {timeout:g} ms" if c in late else "cancelled"
+            bus.emit(E.CONSENSUS_STREAM_END, stream_index=i, duration_ms=timeout if c in late else 0.0,
+                     status="error", error=error)
+            outputs.append(ConsensusOutput(index=i, text="", value=None, success=False, error=error,
+                                           weight=weights[i], duration_ms=timeout if c in late else 0.0))
             continue
         exc = c.exception()
         if exc is not None:  # BaseException that is not an Exception (KeyboardInterrupt, SystemExit)
@@ -311,15 +319,19 @@ async def consensus(
     minimum_agreement: float = 0.6,
     schema: Any = None,
     on_event: Callable[..., Any] | None = None,
+    timeout: float | None = None,
 ) -> ConsensusResult[Any]:
     """Run every task concurrently and agree on one output (see ``docs/consensus.md``).
+
+    ``timeout`` (ms, an addition) bounds the whole run: tasks still running
+    then are cancelled and count as failed outputs.
 
     Raises ``RuntimeError`` for fewer than 2 tasks, ``ValueError`` for bad
     options, when every task failed, or when ``resolve_conflicts="fail"`` and
     the strategy found no agreement.
     """
     tasks, w = _check_options(tasks, strategy, threshold, resolve_conflicts, weights, minimum_agreement,
-                              schema, on_event)
+                              schema, on_event, timeout)
     bus = EventBus(on_event)
     t0 = time.perf_counter()
     bus.emit(E.CONSENSUS_START, task_count=len(tasks), strategy=strategy)
@@ -328,7 +340,7 @@ async def consensus(
         return (time.perf_counter() - t0) * 1000.0
 
     try:
-        outputs = await _run_all(tasks, w, schema, bus)
+        outputs = await _run_all(tasks, w, schema, bus, timeout)
     except BaseException:
         bus.emit(E.CONSENSUS_END, status="cancelled", duration_ms=elapsed())
         raise

@@ -493,3 +493,33 @@ async def test_result_type_and_no_leftover_tasks() -> None:
     r = await consensus([const("a"), failing(), const("a")])
     assert isinstance(r, ConsensusResult)
     assert new_tasks(before) == set()
+
+
+async def test_timeout_cancels_late_tasks_and_counts_them_as_failed() -> None:
+    cleaned: list[str] = []
+
+    async def hang() -> str:
+        try:
+            await asyncio.Event().wait()
+        finally:
+            cleaned.append("hang")
+        return "never"
+
+    events: list[Any] = []
+    before = set(asyncio.all_tasks())
+    r = await consensus([const("a"), const("a"), hang], timeout=5, on_event=events.append)
+    assert r.consensus == "a" and r.confidence == 1.0 and cleaned == ["hang"]
+    assert r.outputs[2].success is False and r.outputs[2].error == "timed out after 5 ms"
+    ends = [e.meta for e in events if e.type is E.CONSENSUS_STREAM_END and e.meta["stream_index"] == 2]
+    assert ends == [{"stream_index": 2, "duration_ms": 5, "status": "error", "error": "timed out after 5 ms"}]
+    assert new_tasks(before) == set()
+    with pytest.raises(ValueError, match="^All tasks failed"):
+        await consensus([hang, hang], timeout=1)
+
+
+async def test_timeout_is_validated() -> None:
+    for bad in (0, -1, float("inf"), "5", True):
+        with pytest.raises(ValueError, match="timeout must be a positive number of milliseconds or None"):
+            await consensus([const(1), const(1)], timeout=bad)  # type: ignore[arg-type]
+    r = await consensus([const(1), const(1)], timeout=10_000)
+    assert r.consensus == 1
