@@ -356,6 +356,8 @@ async def consensus(
     matrix = similarity_matrix([v if isinstance(v, str) else k for v, k in zip(values, keys)], text_similarity)
     upper = [matrix[i][j] for i in range(n) for j in range(i + 1, n)]
     avg, lo, hi = (sum(upper) / len(upper), min(upper), max(upper)) if upper else (1.0, 1.0, 1.0)
+    for o, row in zip(ok, matrix):
+        o.similarities = row
     unique = len(set(keys))
     bus.emit(E.CONSENSUS_ANALYSIS, agreement_ratio=avg, strategy=strategy, unique_results=unique, total_results=n,
              similarity_matrix=matrix, average_similarity=avg)

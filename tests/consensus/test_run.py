@@ -138,6 +138,7 @@ async def test_majority_picks_the_largest_group_and_reports_the_rest() -> None:
     assert (a.total_agreements, a.total_disagreements, a.strategy, a.conflict_resolution) == (1, 1, "majority", "vote")
     assert len(a.similarity_matrix) == 3 and a.max_similarity == 1.0
     assert r.outputs[3].success is False and r.outputs[3].error == "boom" and r.outputs[3].value is None
+    assert [o.similarities for o in r.outputs] == [*a.similarity_matrix, None]
 
 
 async def test_majority_groups_similar_texts() -> None:
