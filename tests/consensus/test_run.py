@@ -7,6 +7,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pydantic import BaseModel
 
 import l0
@@ -524,3 +526,19 @@ async def test_timeout_is_validated() -> None:
             await consensus([const(1), const(1)], timeout=bad)  # type: ignore[arg-type]
     r = await consensus([const(1), const(1)], timeout=10_000)
     assert r.consensus == 1
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from(["alpha", "beta", "gamma", "delta"]), min_size=2, max_size=7),
+       st.lists(st.integers(1, 5), min_size=7, max_size=7))
+def test_exact_majority_matches_a_weighted_count(answers: list[str], raw_weights: list[int]) -> None:
+    """With threshold 1.0 the majority is the value with the greatest total weight (first of equals)."""
+    weights = raw_weights[: len(answers)]
+    totals: dict[str, int] = {}
+    for a, w in zip(answers, weights):
+        totals[a] = totals.get(a, 0) + w
+    winner = max(totals, key=totals.__getitem__)
+    share = totals[winner] / sum(weights)
+    r = asyncio.run(consensus([const(a) for a in answers], threshold=1.0, weights=weights, minimum_agreement=0.0))
+    assert r.consensus == winner and r.confidence == pytest.approx(share)
+    assert sum(len(d.values) for d in r.disagreements) == sum(1 for a in answers if a != winner)
