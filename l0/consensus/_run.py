@@ -17,6 +17,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+import l0
+from l0._utils import safe_json_parse
 from l0.events import EventBus, ObservabilityEventType
 
 from ._compare import (
@@ -133,8 +135,6 @@ async def _produce(child: _Child, task: Callable[[], Any], schema: Any) -> None:
         child.state = result.state
         child.value = result.data
     elif hasattr(result, "__aiter__"):
-        import l0
-
         text = await _read_stream(child, l0.wrap(result))
         child.value = _parse(text, schema) if schema is not None else text
     else:
@@ -142,8 +142,6 @@ async def _produce(child: _Child, task: Callable[[], Any], schema: Any) -> None:
 
 
 def _parse(text: str, schema: Any) -> Any:
-    from l0._utils import safe_json_parse
-
     return schema.model_validate(safe_json_parse(text)["data"])
 
 
