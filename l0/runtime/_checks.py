@@ -6,10 +6,10 @@ These run at check cadence or per non-text event, never per text token.
 from __future__ import annotations
 
 import dataclasses
-import json
 import time
 from typing import TYPE_CHECKING, Any
 
+from l0._jsonparse import loads
 from l0.errors import Error, ErrorCode, ErrorContext
 from l0.events import ObservabilityEventType as O
 from l0.types import Event, EventType
@@ -293,7 +293,7 @@ def _parse_args(text: str) -> dict[str, Any]:
     if not text:
         return {}
     try:
-        value = json.loads(text)
+        value = loads(text)
     except ValueError:
         return {"_raw": text}
     return value if isinstance(value, dict) else {"_raw": text}
