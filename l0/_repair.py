@@ -443,12 +443,10 @@ def repair(text: str) -> RepairResult:
     try:
         _parses(stripped)
         return RepairResult(stripped)
-    except JsonDepthError as exc:
-        return RepairResult(stripped, [], False, exc)  # nothing to repair: the limit is a policy
     except ValueError as exc:
         first_error: Exception = exc
     deep = too_deep_at(stripped)
-    if deep >= 0:
+    if deep >= 0:  # nothing to repair: the limit is a policy
         return RepairResult(stripped, [], False, JsonDepthError(stripped, deep))
     corrections: list[str] = []
     body = strip_prefix(stripped, corrections)

@@ -32,7 +32,7 @@ _MARKDOWN_SIGNS = [
 
 
 def _has_link(content: str) -> bool:
-    """``re.search(r"\[.*\]\(.*\)", content)`` in one pass per line (the regex retries from every
+    r"""``re.search(r"\[.*\]\(.*\)", content)`` in one pass per line (the regex retries from every
     ``[`` and backtracks over the rest of the line: quadratic on ``"[a](" * n``)."""
     if "](" not in content:
         return False

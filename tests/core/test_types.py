@@ -294,7 +294,8 @@ def test_timeout_defaults_ms() -> None:
     assert (t.initial_token_seconds, t.inter_token_seconds) == (5.0, 10.0)
     off = Timeout(initial_token=None, inter_token=250)
     assert off.initial_token_seconds is None and off.inter_token_seconds == 0.25
-    assert Timeout(initial_token=0).initial_token == 0
+    with pytest.raises(ValueError, match="must be > 0"):
+        Timeout(initial_token=0)
     assert Timeout(initial_token=1500.0).initial_token == 1500.0
 
 

@@ -244,7 +244,6 @@ def _targets() -> dict[str, Callable[[str], Any]]:
         DriftConfig(sliding_window_size=len(t))).check(t, t[-CHUNK:])
     out["check_drift"] = check_drift
     out["drift session(streamed)"] = _drift_streamed()
-    out["drift session(window=8N, streamed)"] = _drift_streamed(DriftConfig(sliding_window_size=8 * N))
 
     out["repair"] = _repair.repair
     out["normalize"] = lambda t: _repair.normalize(t, set())
