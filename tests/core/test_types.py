@@ -305,7 +305,7 @@ def test_timeout_defaults_ms() -> None:
         ({"initial_token": 0.5}, ValueError,
          r"Timeout\.initial_token=0\.5 looks like seconds; Timeout fields are milliseconds \(use 500\)"),
         ({"inter_token": 10.0}, ValueError, r"Timeout\.inter_token=10\.0 looks like seconds.*use 10000"),
-        ({"initial_token": -1}, ValueError, r"Timeout\.initial_token must be >= 0 milliseconds, got -1"),
+        ({"initial_token": -1}, ValueError, r"Timeout\.initial_token must be > 0 milliseconds \(None disables it\), got -1"),
         ({"inter_token": "5000"}, TypeError, r"Timeout\.inter_token must be an int number of milliseconds"),
         ({"initial_token": True}, TypeError, r"Timeout\.initial_token must be an int"),
         ({"initial_token": float("inf")}, ValueError, r"Timeout\.initial_token must be a finite"),
