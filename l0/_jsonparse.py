@@ -42,8 +42,8 @@ def too_deep_at(text: str) -> int:
     O(n) in C for all but the rare text that is too deep: fewer openers than the
     limit cannot nest that deep, and the running depth is an ``accumulate``.
     """
-    if text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
-        return -1
+    if not isinstance(text, str) or text.count("[") + text.count("{") <= MAX_JSON_DEPTH:
+        return -1  # bytes and other input: json.loads decides (and raises for what it refuses)
     brackets = _NOT_BRACKET.sub("", _STRING.sub("", text))
     if max(accumulate(map(_STEP.__getitem__, brackets)), default=0) <= MAX_JSON_DEPTH:
         return -1

@@ -61,9 +61,10 @@ def checked_violations(rule: Any, value: Any) -> list[Any]:
         raise config_error(f"guardrail rule {name!r}: check returned {_describe(value)}; "
                            f"expected a list of GuardrailViolation (or an empty list)")
     for item in value:
-        if not isinstance(item, GuardrailViolation):
+        # Duck-typed violations work too: the runtime reads severity, recoverable and message.
+        if not (isinstance(item, GuardrailViolation) or (hasattr(item, "severity") and hasattr(item, "message"))):
             raise config_error(f"guardrail rule {name!r}: check returned a list holding {_describe(item)}; "
-                               f"expected a list of GuardrailViolation")
+                               f"expected a list of GuardrailViolation (objects with severity and message)")
     return list(value)
 
 
@@ -72,7 +73,7 @@ def _violations(rule: Any, value: Any) -> list[Any]:
     from l0.guardrails.types import GuardrailViolation
 
     if value.__class__ is list and all(v.__class__ is GuardrailViolation for v in value):
-        return value  # type: ignore[no-any-return]
+        return value  # type: ignore[no-any-return]  # the usual case, checked cheaply
     return checked_violations(rule, value)
 
 
