@@ -6,7 +6,7 @@ every whole-text parse (``JSON.is_valid``/``parse``/``auto_correct``, repair,
 ``strict_json_rule``, structured output, tool-call arguments) rejects such text
 with ``l0._jsonparse.JsonDepthError`` (or a False result / a violation naming
 the limit) instead of letting Python's ``RecursionError`` escape. orjson has the
-same limit. See ``docs/json.md``.
+same limit. See ``docs/structured.md`` (Nesting depth limit).
 """
 
 MAX_JSON_DEPTH = 1024
