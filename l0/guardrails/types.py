@@ -185,7 +185,7 @@ class CallableSession:
         if found.__class__ is not list:
             if found is None:
                 return []
-            if not isinstance(found, tuple):
+            if isinstance(found, (str, bytes, dict)) or not hasattr(found, "__iter__"):
                 return found  # type: ignore[no-any-return]  # the runtime names the rule and this value
             found = list(found)
         if not found:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import time
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from l0._jsonparse import loads
@@ -57,15 +58,16 @@ def checked_violations(rule: Any, value: Any) -> list[Any]:
     name = getattr(rule, "name", None) or type(rule).__name__
     if value is None:
         return []
-    if not isinstance(value, (list, tuple)):
+    if isinstance(value, (str, bytes, bytearray, Mapping)) or not isinstance(value, Iterable):
         raise config_error(f"guardrail rule {name!r}: check returned {_describe(value)}; "
                            f"expected a list of GuardrailViolation (or an empty list)")
+    value = list(value)  # a tuple or a generator of violations is fine
     for item in value:
         # Duck-typed violations work too: the runtime reads severity, recoverable and message.
         if not (isinstance(item, GuardrailViolation) or (hasattr(item, "severity") and hasattr(item, "message"))):
             raise config_error(f"guardrail rule {name!r}: check returned a list holding {_describe(item)}; "
                                f"expected a list of GuardrailViolation (objects with severity and message)")
-    return list(value)
+    return value
 
 
 def _violations(rule: Any, value: Any) -> list[Any]:

@@ -258,8 +258,9 @@ async def test_custom_session_factory_returning_none_is_named() -> None:
         await _read(guardrails=[rule])
 
 
-async def test_good_rules_still_pass_violations_through() -> None:
-    rule = GuardrailRule("warn", lambda s: [GuardrailViolation(rule="warn", message="w", severity="warning")])
+@pytest.mark.parametrize("shape", [list, tuple, iter])
+async def test_good_rules_still_pass_violations_through(shape: Any) -> None:
+    rule = GuardrailRule("warn", lambda s: shape([GuardrailViolation(rule="warn", message="w", severity="warning")]))
     stream = await l0.run(lambda: gen(3), guardrails=[rule])
     assert await stream.read() == "t0 t1 t2 "
     assert stream.state.violations and stream.state.violations[0].message == "w"
