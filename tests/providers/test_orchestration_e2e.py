@@ -25,7 +25,11 @@ STALL_BUDGET = 20.0
 
 
 class TrackingTransport(httpx.AsyncHTTPTransport):
-    """An httpx transport that records which model's response bodies were closed (and when)."""
+    """An httpx transport that records which model's requests were closed (and when).
+
+    A request is closed when its response body is closed, or when the request
+    is cancelled before the response arrived (httpcore then drops the connection).
+    """
 
     def __init__(self) -> None:
         super().__init__()
@@ -33,9 +37,13 @@ class TrackingTransport(httpx.AsyncHTTPTransport):
         self.closed: dict[str, float] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
-        response = await super().handle_async_request(request)
         model = json.loads(request.content)["model"]
         self.opened.append(model)
+        try:
+            response = await super().handle_async_request(request)
+        except BaseException:
+            self.closed.setdefault(model, time.monotonic())
+            raise
         inner, closed = response.stream, self.closed
 
         class Body(httpx.AsyncByteStream):
