@@ -115,6 +115,7 @@ class OperationPool(Generic[T]):
         self._queue: asyncio.Queue[PooledOperation | None] = asyncio.Queue(self._options.max_queue_size or 0)
         self._workers: list[asyncio.Task[None]] = []
         self._draining = False
+        self._stopping = False
         self._active = 0
         self._stats = PoolStats()
         self._telemetry = TelemetryCollector()
@@ -174,10 +175,11 @@ class OperationPool(Generic[T]):
                 task = loop.create_task(self._run(op))
                 future.add_done_callback(lambda f, t=task: _cancel_op(t, f))
                 try:
-                    await asyncio.wait((task,))
+                    await task  # _run raises nothing but its own cancellation
                 except asyncio.CancelledError:
-                    await cancel_and_wait((task,))
-                    raise
+                    if self._stopping or not task.done():  # the worker itself is being cancelled
+                        await cancel_and_wait((task,))
+                        raise
             finally:
                 # Drop the references before waiting for the next one: a finished
                 # operation's state must live only as long as the caller's future.
@@ -260,7 +262,11 @@ class OperationPool(Generic[T]):
                 op.future.cancel()
                 self._stats.total_cancelled += 1
             queue.task_done()
-        await cancel_and_wait(self._workers)
+        self._stopping = True
+        try:
+            await cancel_and_wait(self._workers)
+        finally:
+            self._stopping = False
         # A worker cancelled while waiting leaves no item behind; one cancelled mid-run
         # has marked its item done in its finally clause.
 
