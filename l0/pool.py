@@ -135,7 +135,12 @@ class OperationPool(Generic[T]):
         if timeout is not None and not isinstance(timeout, Timeout):
             raise TypeError(f"timeout must be a l0.Timeout or None, got {type(timeout).__name__}")
         if not self._workers:
-            self._workers = [asyncio.ensure_future(self._worker()) for _ in range(self._worker_count)]
+            try:
+                loop = asyncio.get_running_loop()
+            except RuntimeError:
+                raise RuntimeError("OperationPool.execute() needs a running event loop (call it from async code)"
+                                   ) from None
+            self._workers = [loop.create_task(self._worker()) for _ in range(self._worker_count)]
         return PooledOperation(stream, fallbacks, guardrails, retry, timeout)
 
     def execute(self, stream: Any, *, fallbacks: list[Any] | None = None, guardrails: list[Any] | None = None,

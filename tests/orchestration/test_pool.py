@@ -222,6 +222,11 @@ async def test_validation():
     await pool.shutdown()
 
 
+def test_execute_needs_a_running_loop(h):
+    with pytest.raises(RuntimeError, match="needs a running event loop"):
+        create_pool().execute(h.Source())
+
+
 async def test_top_level_names():
     assert l0.create_pool is create_pool and l0.OperationPool is OperationPool
     assert l0.PoolOptions is PoolOptions and l0.PoolStats is PoolStats
