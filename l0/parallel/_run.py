@@ -129,7 +129,9 @@ async def race(
     A task whose value is an l0 stream (run options, ``l0.run``, a wrapped
     client) is useful at its first token: that stream wins, the others are
     cancelled (their connections closed) and the winner is read to its end;
-    ``value`` is the winner's (read) stream. Plain tasks win when they finish.
+    ``value`` is the winner's (read) stream. A stream that completes without
+    any token wins only if no candidate does better. Plain tasks win when
+    they finish.
     ``hedge_after`` (ms) starts the candidates one by one: the next starts
     only when no candidate has won ``hedge_after`` ms after the previous
     start, or at once when every running candidate has failed.
@@ -143,6 +145,7 @@ async def race(
     collector = TelemetryCollector()
     streams: dict[int, tuple[Any, float]] = {}
     ended: dict[int, float] = {}
+    empty: set[int] = set()
 
     async def candidate(i: int) -> Any:
         started = time.time()
@@ -160,6 +163,7 @@ async def race(
             except BaseException:
                 await close_stream(value)
                 raise
+            empty.add(i)  # finished without a token: wins only if nothing useful comes
             return value
         finally:
             ended[i] = time.time()
@@ -175,6 +179,7 @@ async def race(
 
     last_error: Exception | None = None
     winner: tuple[int, Any] | None = None
+    fallback: tuple[int, Any] | None = None
     try:
         for _ in range(1 if hedge is not None else n):
             launch()
@@ -188,10 +193,11 @@ async def race(
                 i = running.pop(t)
                 exc = t.exception()
                 if exc is None:
-                    if winner is None:
+                    if i in empty:
+                        if fallback is None:
+                            fallback = (i, t.result())
+                    elif winner is None:
                         winner = (i, t.result())
-                    elif is_l0_stream(t.result()):
-                        await close_stream(t.result())
                     continue
                 if not isinstance(exc, Exception):
                     raise exc
@@ -201,6 +207,9 @@ async def race(
                 if started_count < n:
                     launch()
                     continue
+                if fallback is not None:
+                    winner = fallback
+                    break
                 if last_error is not None:
                     raise last_error
                 raise RuntimeError("All tasks failed")

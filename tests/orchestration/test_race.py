@@ -196,3 +196,23 @@ async def test_cancelling_race_while_reading_winner(leaks, h):
 async def test_top_level_names():
     assert l0.race is race
     assert (await l0.Parallel.race([value_task(5)])).value == 5
+
+
+async def test_empty_completion_does_not_beat_a_streaming_candidate(h):
+    gate = asyncio.Event()
+    empty, live = h.Source(()), h.Source(("real",), before_first=gate)
+
+    async def open_gate():
+        await asyncio.sleep(0)
+        gate.set()
+
+    helper = asyncio.ensure_future(open_gate())
+    result = await race([{"stream": empty}, {"stream": live}])
+    await helper
+    assert result.winner_index == 1 and result.value.state.content == "real"
+
+
+async def test_empty_completion_wins_when_nothing_better_comes(h):
+    bad = h.Source(error=ValueError("x"))
+    result = await race([{"stream": h.Source(())}, {"stream": bad, "retry": h.NO_RETRY}])
+    assert result.winner_index == 0 and result.value.state.content == ""
