@@ -198,6 +198,8 @@ async def race(
                             fallback = (i, t.result())
                     elif winner is None:
                         winner = (i, t.result())
+                    elif is_l0_stream(t.result()):  # useful in the same step, but not first
+                        await close_stream(t.result())
                     continue
                 if not isinstance(exc, Exception):
                     raise exc

@@ -216,3 +216,11 @@ async def test_empty_completion_wins_when_nothing_better_comes(h):
     bad = h.Source(error=ValueError("x"))
     result = await race([{"stream": h.Source(())}, {"stream": bad, "retry": h.NO_RETRY}])
     assert result.winner_index == 0 and result.value.state.content == ""
+
+
+async def test_simultaneous_first_tokens_close_the_second(leaks, h):
+    a, b = h.Source(("a", "a2")), h.Source(("b", "b2"))
+    result = await race([{"stream": a}, {"stream": b}])
+    assert result.winner_index == 0 and result.value.state.content == "aa2"
+    assert a.closed == 1 and b.opened == b.closed == 1
+    await leaks.assert_clean()
