@@ -254,3 +254,27 @@ async def test_top_level_names():
                  "create_pipeline", "create_step", "chain_pipelines", "parallel_pipelines", "create_branch_step",
                  "FAST_PIPELINE", "RELIABLE_PIPELINE", "PRODUCTION_PIPELINE"):
         assert getattr(l0, name) is getattr(l0.pipeline, name)
+
+
+async def test_cancelling_parallel_pipelines_closes_every_stream(leaks, h):
+    stalls = [h.stalled(), h.stalled()]
+    pipes = [Pipeline([PipelineStep(f"s{i}", lambda x, ctx, s=s: s)]) for i, s in enumerate(stalls)]
+    run = asyncio.ensure_future(parallel_pipelines(pipes, "x", list))
+    for _ in range(10):
+        await asyncio.sleep(0)
+    run.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await run
+    assert [(s.opened, s.closed) for s in stalls] == [(1, 1), (1, 1)]
+    await leaks.assert_clean()
+
+
+async def test_helper_validation():
+    with pytest.raises(TypeError, match="chain_pipelines takes Pipeline objects"):
+        chain_pipelines("nope")
+    with pytest.raises(TypeError, match="combiner must be callable"):
+        await parallel_pipelines([], "x", None)
+    with pytest.raises(TypeError, match="if_true must be a PipelineStep"):
+        create_branch_step("b", lambda x, c: True, None, None)
+    with pytest.raises(TypeError, match="prompt_fn must be callable"):
+        create_step("s", None, lambda p: p)

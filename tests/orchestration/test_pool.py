@@ -230,3 +230,17 @@ def test_execute_needs_a_running_loop(h):
 async def test_top_level_names():
     assert l0.create_pool is create_pool and l0.OperationPool is OperationPool
     assert l0.PoolOptions is PoolOptions and l0.PoolStats is PoolStats
+
+
+async def test_per_operation_fallbacks_and_guardrails(h):
+    from l0.guardrails import GuardrailRule, GuardrailViolation
+
+    def check(state):
+        return [GuardrailViolation(rule="w", message="m", severity="warning")] if state.completed else []
+
+    shared = GuardrailRule(name="shared", check=lambda state: [])
+    pool = create_pool(1, shared_retry=h.NO_RETRY, shared_guardrails=[shared])
+    state = await pool.execute(h.Source(error=ValueError("primary down")), fallbacks=[h.Source(("backup",))],
+                               guardrails=[GuardrailRule(name="w", check=check)])
+    assert state.content == "backup" and state.fallback_index == 1 and len(state.violations) == 1
+    await pool.shutdown()
