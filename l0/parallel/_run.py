@@ -94,10 +94,13 @@ async def parallel(
 
     workers.extend(asyncio.ensure_future(worker()) for _ in range(min(opts.concurrency, n)))
     try:
-        await asyncio.gather(*workers)
+        await asyncio.wait(workers)
     except BaseException:
         await cancel_and_wait(workers)
         raise
+    for w in workers:  # a worker cancelled by fail_fast before its first step ends cancelled: fine
+        if not w.cancelled() and w.exception() is not None:
+            raise w.exception()  # type: ignore[misc]
     skipped = 0
     if stop:
         for i in range(n):
