@@ -65,6 +65,15 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "PipelineResult", "PipelineStep", "StepContext", "StepResult", "chain_pipelines", "create_branch_step",
         "create_pipeline", "create_step", "parallel_pipelines", "pipe",
     ),
+    "l0.consensus": (
+        "consensus", "Consensus", "ConsensusResult", "ConsensusOutput", "ConsensusAnalysis",
+        "ConsensusPreset", "Agreement", "Disagreement", "DisagreementValue", "FieldAgreement",
+        "FieldConsensus", "FieldConsensusInfo",
+    ),
+    "l0.state_machine": ("StateMachine", "RuntimeState", "RuntimeStates", "StateTransition",
+                         "create_state_machine"),
+    "l0.metrics": ("Metrics", "MetricsSnapshot", "create_metrics", "get_global_metrics",
+                   "reset_global_metrics"),
 }
 
 _WHERE: dict[str, str] = {name: mod for mod, names in _GROUPS.items() for name in names}
@@ -77,8 +86,8 @@ def __getattr__(name: str) -> Any:
     if module is None:
         raise AttributeError(f"module 'l0' has no attribute {name!r}")
     mod = importlib.import_module(module)
-    # A callable module named like its function (``l0.parallel``) stays the module, so that
-    # ``import l0.parallel as p`` and ``l0.parallel(tasks)`` both work.
+    # A callable module named like its function (``l0.parallel``, ``l0.consensus``) stays the
+    # module, so that ``import l0.parallel as p`` and ``l0.parallel(tasks)`` both work.
     value = mod if module == f"l0.{name}" and callable(mod) else getattr(mod, name)
     globals()[name] = value
     return value
