@@ -38,7 +38,7 @@ class Attempt:
 
     __slots__ = (
         "index", "number", "fallback_index", "is_retry", "is_fallback", "context",
-        "raw", "source", "adapter", "coerce", "task", "watchdog", "exhausted", "live",
+        "raw", "source", "adapter", "coerce", "watchdog", "exhausted", "live",
         "resuming", "checkpoint", "dedupe",
         "first_pending", "next_due", "next_ckpt", "next_guard", "next_drift", "ckpt_len", "ckpt_from",
         "guard_stream", "guard_all", "guard_pos", "drift_session", "drift_fast", "drift_kernel", "drift_pos",
@@ -57,7 +57,6 @@ class Attempt:
         self.source: Any = None
         self.adapter: Any = None
         self.coerce: Any = None
-        self.task: asyncio.Task[Any] | None = None
         self.watchdog: Any = None
         self.exhausted = False
         self.live = False

@@ -100,16 +100,22 @@ async def recover(run: Runner, att: Attempt, err: BaseException) -> None:
 
 
 async def _backoff(run: Runner, delay: float) -> None:
-    """Sleep before the next attempt; ``abort()`` cuts the sleep short."""
+    """Sleep before the next attempt; ``abort()`` cuts the sleep short.
+
+    ``abort()`` cancels the sleep task, never the waiting task, so any
+    ``CancelledError`` seen here is someone else's and propagates.
+    """
     task = asyncio.ensure_future(_runner.sleep(delay))
     run.backoff_task = task
     try:
-        await task
+        await asyncio.wait((task,))
     except asyncio.CancelledError:
-        if not (run.aborted and task.cancelled()):
-            raise
+        task.cancel()
+        raise
     finally:
         run.backoff_task = None
+    if not task.cancelled():
+        task.result()  # an injected sleep that failed
 
 
 async def _carry_over(run: Runner) -> None:

@@ -11,7 +11,6 @@ import asyncio
 import functools
 import inspect
 import logging
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from types import AsyncGeneratorType, MappingProxyType
@@ -31,7 +30,7 @@ from ._callbacks import call_safely
 from ._context import StreamContext
 from ._engine import Attempt
 from ._resume import OverlapBuffer
-from ._watchdog import TimeoutError, Watchdog
+from ._watchdog import TimeoutError, Watchdog, interrupt
 
 logger = logging.getLogger("l0")
 
@@ -43,12 +42,6 @@ _FROM_CFG: Any = object()
 _LIST_FIELDS = ("violations", "network_errors", "data_outputs")
 # What Runner.due_rest continues with after Runner.due_now returned -1.
 _RESUME_CKPT, _RESUME_GUARD, _RESUME_DRIFT = 1, 2, 3
-
-# Before 3.12 ``asyncio.current_task(loop)`` is a Python function returning ``_current_tasks.get(loop)``.
-_tasks_by_loop = getattr(asyncio.tasks, "_current_tasks", None)
-_task_of: Any = (_tasks_by_loop.get if sys.version_info < (3, 12) and type(_tasks_by_loop) is dict
-                 else asyncio.current_task)
-
 
 def _state_factory() -> Any:
     """A function returning a fresh ``LiveState()``, cheaper than the dataclass ``__init__`` when possible.
@@ -131,7 +124,7 @@ class Runner:
     checkpoints_created = 0
     derived_count = True  # the state's token_count follows its buffer (LiveState): appending counts
     started_ms = 0.0
-    _abort_cancel: int | None = None
+    _abort_interrupt: Any = None
     backoff_task: asyncio.Future[Any] | None = None
     loop_time: Any = time.monotonic
 
@@ -403,14 +396,12 @@ class Runner:
         if enabled:
             emit(O.ADAPTER_WRAP_END)
         loop = asyncio.get_running_loop()
-        att.task = _task_of(loop)
         if type(loop).time is asyncio.BaseEventLoop.time:
             self.loop_time = time.monotonic
         else:
             self.loop_time = loop.time
         if timeout is not None and (timeout.initial_token is not None or timeout.inter_token is not None):
-            att.watchdog = Watchdog(loop, timeout.initial_token_seconds, timeout.inter_token_seconds,
-                                    self.gen, att.task)
+            att.watchdog = Watchdog(loop, timeout.initial_token_seconds, timeout.inter_token_seconds, self.gen)
         att.live = True
         return source
 
@@ -712,17 +703,20 @@ class Runner:
     # -- interruption (timeout watchdog, abort) -------------------------------------------------
 
     def claim_cancel(self, att: Attempt) -> bool:
-        """True if a CancelledError was caused by this attempt's watchdog or by abort()."""
-        task = att.task
-        if task is None:
-            return False
+        """True if the CancelledError being handled was caused by this attempt's watchdog or by abort().
+
+        Anyone else's cancellation (an outer deadline, ``task.cancel()``), even one
+        landing in the same loop iteration as the watchdog, is not claimed and propagates.
+        """
         wd = att.watchdog
-        if wd is not None and wd.fired is not None:
-            return wd.claim(task)
-        if self._abort_cancel is not None:
-            mine = task.uncancel() <= self._abort_cancel
-            self._abort_cancel = None
-            return mine
+        if wd is not None and wd.interrupt is not None:
+            if wd.claim():
+                self._abort_interrupt = None
+                return True
+        intr = self._abort_interrupt
+        if intr is not None:
+            self._abort_interrupt = None
+            return intr.claim()
         return False
 
     def pending_interrupt(self, att: Attempt) -> BaseException | None:
@@ -749,16 +743,13 @@ class Runner:
             self.backoff_task.cancel()
         att = self.current
         gen = self.gen
-        task = att.task if att is not None and att.live else None
-        if task is not None and not task.done() and gen is not None and gen.ag_await is not None:
+        if att is not None and att.live and gen is not None and gen.ag_await is not None:
+            # The consumer (whichever task reads the stream) is blocked waiting: interrupt the wait.
             try:
-                current = asyncio.current_task()
+                loop = asyncio.get_running_loop()
             except RuntimeError:
-                current = None
-            if current is not task:
-                # The consumer is blocked waiting for the provider: interrupt the wait.
-                self._abort_cancel = task.cancelling()
-                task.cancel()
+                return
+            self._abort_interrupt = interrupt(gen, loop)
 
     # -- recovery -------------------------------------------------------------------------------
 
