@@ -289,7 +289,10 @@ def _summary(view: View, stream: Any, elapsed: float, requests: int | None) -> N
 
 def _describe(err: BaseException) -> str:
     status = getattr(err, "status_code", None)
-    text = str(err).splitlines()[0] if str(err) else ""
+    from l0._safe import safe_str
+
+    full = safe_str(err)
+    text = full.splitlines()[0] if full else ""
     head = f"{type(err).__name__}{f' {status}' if status else ''}"
     return f"{head}: {text[:90]}" if text else head
 

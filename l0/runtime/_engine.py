@@ -42,7 +42,7 @@ class Attempt:
         "resuming", "checkpoint", "dedupe",
         "first_pending", "next_due", "next_ckpt", "next_guard", "next_drift", "ckpt_len", "ckpt_from",
         "guard_stream", "guard_all", "guard_pos", "drift_session", "drift_fast", "drift_kernel", "drift_pos",
-        "resume", "pending", "complete_event", "finish_reason", "inband_error",
+        "resume", "pending", "complete_event", "finish_reason", "inband_error", "reported",
         "tool_seen", "tool_args", "tool_ids", "tool_buf",
     )
 
@@ -82,6 +82,7 @@ class Attempt:
         self.complete_event: Event | None = None
         self.finish_reason: str | None = None
         self.inband_error: Any = None
+        self.reported: set[Any] | None = None  # resuming: findings already reported for the kept text
         self.tool_seen: dict[str, str] | None = None
         self.tool_args: dict[Any, list[str]] | None = None
         self.tool_ids: dict[Any, str] | None = None

@@ -17,6 +17,7 @@ from types import AsyncGeneratorType, MappingProxyType
 from typing import Any
 
 from l0._backend import ContentBuffer
+from l0._safe import safe_str
 from l0.adapters._registry import resolve_adapter
 from l0.adapters.event import AdaptedEvent, EventPassthroughAdapter, StreamItemError, coerce_item
 from l0.errors import truncation_error
@@ -183,9 +184,10 @@ class Runner:
     # -- callbacks ------------------------------------------------------------------------------
 
     def callback_failed(self, name: str, exc: BaseException) -> None:
-        logger.warning("Callback %s raised %s: %s (ignored; the stream goes on)", name, type(exc).__name__, exc)
+        text = safe_str(exc)
+        logger.warning("Callback %s raised %s: %s (ignored; the stream goes on)", name, type(exc).__name__, text)
         if self.bus.enabled:
-            self.emit(O.CALLBACK_ERROR, callback=name, error=str(exc), errorType=type(exc).__name__)
+            self.emit(O.CALLBACK_ERROR, callback=name, error=text, errorType=type(exc).__name__)
 
     async def fire(self, name: str, *args: Any) -> None:
         cb = self.cbs.get(name)
@@ -282,6 +284,9 @@ class Runner:
                 state.continuation_used = True
                 att.resuming = True
                 att.checkpoint = resume
+                if state.violations:
+                    # The new attempt's sessions read the kept text again: what they find there was reported.
+                    att.reported = {_checks.violation_key(v) for v in state.violations}
                 cont = self.continuation
                 if cont.deduplicate:
                     att.dedupe = OverlapBuffer(resume, cont.deduplication_options)
@@ -612,7 +617,7 @@ class Runner:
         complete = att.complete_event
         if complete is None and att.inband_error is not None:
             error = att.inband_error
-            raise error if isinstance(error, BaseException) else RuntimeError(str(error))
+            raise error if isinstance(error, BaseException) else RuntimeError(safe_str(error))
         reason = None
         if complete is None:
             reason = "no_terminal_signal"
