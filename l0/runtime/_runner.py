@@ -660,12 +660,15 @@ class Runner:
         if self.bus.enabled:
             if att.fallback_index > 0:
                 self.emit(O.FALLBACK_END, index=att.fallback_index)
+            # COMPLETE is the last event of a successful session (consumers stop listening there).
+            self.session_end(success=True)
             self.emit(O.COMPLETE, tokenCount=state.token_count, contentLength=len(state.buffer))
+        else:
+            self.finished = True
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("Stream complete: %d tokens", state.token_count)
         if "on_complete" in self.cbs:
             await self.fire("on_complete", state)
-        self.session_end(success=True)
 
     def close_session(self) -> None:
         """The generator ended without a terminal path (closed early, cancelled): end the session once."""

@@ -25,8 +25,10 @@ async def test_a_clean_run(rec, scripted):
     assert rec.calls("on_start") == [(1, False, False)]
     assert rec.meta("ADAPTER_DETECTED") == [{"adapterId": "event"}]
     assert rec.meta("COMPLETE") == [{"tokenCount": 3, "contentLength": 12}]
-    assert rec.log[-1][1] == "SESSION_END" and rec.log[-1][2]["success"] is True
-    assert [n for _, n, _ in rec.log][-2:] == ["SESSION_SUMMARY", "SESSION_END"]
+    # COMPLETE is the last observability event of a successful session; the session events come before it.
+    assert [n for k, n, _ in rec.log if k == "O"][-3:] == ["SESSION_SUMMARY", "SESSION_END", "COMPLETE"]
+    assert rec.meta("SESSION_END")[0]["success"] is True
+    assert [n for _, n, _ in rec.log][-2:] == ["COMPLETE", "on_complete"]
     assert stream.state.content == "Hello world!"
 
 
