@@ -160,6 +160,10 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
             if att is None:
                 return
             err: BaseException | None = None
+            if run.discard is not None:
+                # Restarting after text was shown: say so in band, before the new attempt's first token.
+                reset, run.discard = run.discard, None
+                yield reset
             try:
                 if att.resuming:
                     yield EventT(type=TOKEN, text="")

@@ -94,7 +94,7 @@ async def recover(run: Runner, att: Attempt, err: BaseException) -> None:
         if run.continuation is not None and len(state.buffer):
             await _carry_over(run)
         else:
-            run.reset_content()
+            run.reset_content("fallback")
         return
     emit(O.RETRY_GIVE_UP, attempts=mgr.total_retries, lastError=text)
     run.session_end(success=False)
@@ -123,6 +123,11 @@ async def _backoff(run: Runner, delay: float) -> None:
 async def _carry_over(run: Runner) -> None:
     """Checkpoint everything delivered so far, then resume from it or start over."""
     state = run.state
+    if run.held_back and run.continuation is not None:
+        # The token whose check failed never reached the consumer: it is not part of what was delivered.
+        buf = state.buffer
+        buf.truncate(len(buf) - run.held_back)
+        run.held_back = 0
     checkpoint = state.buffer.content
     state.checkpoint = checkpoint
     run.checkpoints_created += 1
@@ -133,7 +138,7 @@ async def _carry_over(run: Runner) -> None:
         run.pending_resume = checkpoint
         logger.debug("Continuing from checkpoint (%d chars)", len(checkpoint))
     else:
-        run.reset_content()
+        run.reset_content("retry")
 
 
 async def _ask_hook(run: Runner, hook: object, err: BaseException, category: ErrorCategory) -> bool:

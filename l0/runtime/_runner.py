@@ -127,6 +127,8 @@ class Runner:
     started_ms = 0.0
     _abort_interrupt: Any = None
     backoff_task: asyncio.Future[Any] | None = None
+    held_back = 0  # chars appended by the token whose due check raised: never delivered
+    discard: Event | None = None  # the RESET event the next attempt yields first
     loop_time: Any = time.monotonic
 
     def __init__(self, cfg: dict[str, Any], bus: Any = None, raw_chunks: Any = _FROM_CFG) -> None:
@@ -265,6 +267,7 @@ class Runner:
         self.attempt_count += 1
         att = Attempt(self.attempt_count - 1, self.attempt_number, self.stream_index)
         self.current = att
+        self.held_back = 0
         state.truncated = False
         if att.is_retry:
             self.emit(O.ATTEMPT_START, attempt=att.number, isRetry=True, isFallback=att.is_fallback)
@@ -293,7 +296,7 @@ class Runner:
                 if self.build_prompt is not None:
                     prompt = self.build_prompt(resume)
             else:
-                self.reset_content()
+                self.reset_content("checkpoint_rejected")
         if self.streams[self.stream_index][1]:
             # Only a factory that takes an argument ever sees the context.
             att.context = StreamContext(
@@ -462,26 +465,30 @@ class Runner:
 
     async def due(self, att: Attempt, ev: Event, text: str) -> int:
         """A check is due at this token: first-token work, checkpoint, callbacks, guardrails, drift."""
-        state = self.state
-        n = state.token_count
-        now = time.time()
-        state.last_token_at = now
-        if att.first_pending:
-            self._first_token(att, n, now)
-        if n == att.next_ckpt:
-            att.next_ckpt += self.continuation.checkpoint_interval
-            await self.periodic_checkpoint(att)
-        if self.token_callback is not None:
-            pending = self.token_callback(ev, text)
-            if pending is not None:
-                await self.settle(att, pending)
-        if n == att.next_guard:
-            att.next_guard += self.intervals.guardrails
-            await _checks.guardrail_phase(self, att, final=False)
-        if n == att.next_drift:
-            att.next_drift += self.intervals.drift
-            await _checks.drift_check(self, att)
-        return att.schedule(n)
+        try:
+            state = self.state
+            n = state.token_count
+            now = time.time()
+            state.last_token_at = now
+            if att.first_pending:
+                self._first_token(att, n, now)
+            if n == att.next_ckpt:
+                att.next_ckpt += self.continuation.checkpoint_interval
+                await self.periodic_checkpoint(att)
+            if self.token_callback is not None:
+                pending = self.token_callback(ev, text)
+                if pending is not None:
+                    await self.settle(att, pending)
+            if n == att.next_guard:
+                att.next_guard += self.intervals.guardrails
+                await _checks.guardrail_phase(self, att, final=False)
+            if n == att.next_drift:
+                att.next_drift += self.intervals.drift
+                await _checks.drift_check(self, att)
+            return att.schedule(n)
+        except BaseException:
+            self.hold_back()
+            raise
 
     def due_now(self, att: Attempt) -> int:
         """:meth:`due` for the hot loop, synchronously (no token callback in fast mode).
@@ -493,73 +500,88 @@ class Runner:
         it with :meth:`due_rest`. Errors (a violation that retries or halts, a
         rule that raises) propagate as attempt errors, as from :meth:`due`.
         """
-        state = self.state
-        n = att.next_due  # the hot loop calls this exactly at that count (== state.token_count)
-        now = time.time()
-        state.last_token_at = now
-        if att.first_pending:
-            self._first_token(att, n, now)
-        if n == att.next_ckpt:
-            if "on_checkpoint" in self.cbs:
-                att.resume = _RESUME_CKPT
-                return -1
-            att.next_ckpt += self.continuation.checkpoint_interval
-            self.checkpoint_now(att)
-        if n == att.next_guard:
-            att.next_guard += self.intervals.guardrails
-            found, t0 = _checks.guardrail_scan(self, att, final=False)
-            if found:
-                state.violations.extend(found)
-                if "on_violation" in self.cbs:
-                    att.resume = _RESUME_GUARD
-                    att.pending = (found, t0)
+        try:
+            state = self.state
+            n = att.next_due  # the hot loop calls this exactly at that count (== state.token_count)
+            now = time.time()
+            state.last_token_at = now
+            if att.first_pending:
+                self._first_token(att, n, now)
+            if n == att.next_ckpt:
+                if "on_checkpoint" in self.cbs:
+                    att.resume = _RESUME_CKPT
                     return -1
-            if found or self.bus.enabled:
-                _checks.guardrail_close(self, found, t0)
-        if n == att.next_drift:
-            att.next_drift += self.intervals.drift
-            fast = att.drift_fast
-            if fast is not None and not self.bus.enabled:
-                # The common case inline: a built-in session, nobody listening to events, no drift.
-                buf = state.buffer
-                delta = buf.since(att.drift_pos)
-                att.drift_pos = len(buf)
-                kernel = att.drift_kernel
-                if kernel is not None and kernel(buf, delta, True) == 0:
-                    hit = None  # a settled session's kernel found nothing (the usual outcome)
+                att.next_ckpt += self.continuation.checkpoint_interval
+                self.checkpoint_now(att)
+            if n == att.next_guard:
+                att.next_guard += self.intervals.guardrails
+                found, t0 = _checks.guardrail_scan(self, att, final=False)
+                if found:
+                    state.violations.extend(found)
+                    if "on_violation" in self.cbs:
+                        att.resume = _RESUME_GUARD
+                        att.pending = (found, t0)
+                        return -1
+                if found or self.bus.enabled:
+                    _checks.guardrail_close(self, found, t0)
+            if n == att.next_drift:
+                att.next_drift += self.intervals.drift
+                fast = att.drift_fast
+                if fast is not None and not self.bus.enabled:
+                    # The common case inline: a built-in session, nobody listening to events, no drift.
+                    buf = state.buffer
+                    delta = buf.since(att.drift_pos)
+                    att.drift_pos = len(buf)
+                    kernel = att.drift_kernel
+                    if kernel is not None and kernel(buf, delta, True) == 0:
+                        hit = None  # a settled session's kernel found nothing (the usual outcome)
+                    else:
+                        types = fast(state, delta, True, kernel is not None)
+                        hit = _checks.drift_found(self, types) if types else None
+                        att.drift_kernel = att.drift_session.settled_kernel()
                 else:
-                    types = fast(state, delta, True, kernel is not None)
-                    hit = _checks.drift_found(self, types) if types else None
-                    att.drift_kernel = att.drift_session.settled_kernel()
-            else:
-                hit = _checks.drift_scan(self, att)
-            if hit is not None and "on_drift" in self.cbs:
-                att.resume = _RESUME_DRIFT
-                att.pending = hit
-                return -1
-        return att.schedule(n)
+                    hit = _checks.drift_scan(self, att)
+                if hit is not None and "on_drift" in self.cbs:
+                    att.resume = _RESUME_DRIFT
+                    att.pending = hit
+                    return -1
+            return att.schedule(n)
+        except BaseException:
+            self.hold_back()
+            raise
 
     async def due_rest(self, att: Attempt) -> int:
         """Finish what :meth:`due_now` left to await; the next due token count."""
-        n = self.state.token_count
-        stage, pending = att.resume, att.pending
-        att.resume, att.pending = 0, None
-        if stage == _RESUME_CKPT:
-            att.next_ckpt += self.continuation.checkpoint_interval
-            await self.periodic_checkpoint(att)
-            if n == att.next_guard:
-                att.next_guard += self.intervals.guardrails
-                await _checks.guardrail_phase(self, att, final=False)
-        elif stage == _RESUME_GUARD:
-            found, t0 = pending
-            await _checks.guardrail_callbacks(self, found)
-            _checks.guardrail_close(self, found, t0)
-        if stage == _RESUME_DRIFT:
-            await self.fire("on_drift", *pending)
-        elif n == att.next_drift:
-            att.next_drift += self.intervals.drift
-            await _checks.drift_check(self, att)
-        return att.schedule(n)
+        try:
+            n = self.state.token_count
+            stage, pending = att.resume, att.pending
+            att.resume, att.pending = 0, None
+            if stage == _RESUME_CKPT:
+                att.next_ckpt += self.continuation.checkpoint_interval
+                await self.periodic_checkpoint(att)
+                if n == att.next_guard:
+                    att.next_guard += self.intervals.guardrails
+                    await _checks.guardrail_phase(self, att, final=False)
+            elif stage == _RESUME_GUARD:
+                found, t0 = pending
+                await _checks.guardrail_callbacks(self, found)
+                _checks.guardrail_close(self, found, t0)
+            if stage == _RESUME_DRIFT:
+                await self.fire("on_drift", *pending)
+            elif n == att.next_drift:
+                att.next_drift += self.intervals.drift
+                await _checks.drift_check(self, att)
+            return att.schedule(n)
+        except BaseException:
+            self.hold_back()
+            raise
+
+    def hold_back(self) -> None:
+        """A due check at the last appended token raised: that token never reached the consumer."""
+        buf = self.state.buffer
+        count = buf.token_count
+        if count:
+            self.held_back = len(buf) - (buf.token_end(count - 2) if count > 1 else 0)
 
     def _read_checkpoint(self, att: Attempt) -> None:
         """The periodic checkpoints an attempt passed without stopping: the last one's length and the count.
@@ -761,8 +783,17 @@ class Runner:
 
     # -- recovery -------------------------------------------------------------------------------
 
-    def reset_content(self) -> None:
+    def reset_content(self, reason: str) -> None:
+        """Start the text over; the consumer is told how much of what it was shown to discard."""
         state = self.state
+        shown = len(state.buffer) - self.held_back
+        if shown > 0:
+            tokens = state.token_count - (1 if self.held_back else 0)
+            if self.discard is not None:  # not yet delivered: the consumer still holds the earlier text too
+                shown += self.discard.data["discard"]
+                tokens += self.discard.data["tokens"]
+            self.discard = Event(type=EventType.RESET, data={"discard": shown, "tokens": tokens, "reason": reason})
+        self.held_back = 0
         state.content = ""
         state.token_count = 0
         state.checkpoint = ""

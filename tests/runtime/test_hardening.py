@@ -136,3 +136,169 @@ async def test_a_new_finding_after_resume_is_still_reported():
                           on_event=lambda e: None)  # with the bus on: the per-rule path
     await stream.read()
     assert [v.position for v in seen] == [0, stream.state.content.rindex("bad")]
+
+
+# -- 7. restart mode: the consumer is told in band what to discard ---------------------------------
+
+class Screen:
+    """What a UI built from the events shows: tokens appended, RESET erases the last ``discard`` chars."""
+
+    def __init__(self) -> None:
+        self.text = ""
+        self.resets: list[dict] = []
+
+    def apply(self, ev: Event) -> None:
+        if ev.is_reset:
+            self.resets.append(ev.data)
+            n = ev.data["discard"]
+            assert 0 < n <= len(self.text)
+            self.text = self.text[:-n]
+        elif ev.is_token and ev.text:
+            self.text += ev.text
+
+
+async def show(stream) -> Screen:
+    screen = Screen()
+    async for ev in stream:
+        screen.apply(ev)
+    return screen
+
+
+async def test_restart_after_a_mid_stream_fault_says_what_to_discard():
+    factory = two_attempts(["Hel", "lo ", ConnectionResetError("cut")], ["Hello ", "world"])
+    stream = await l0.run(factory, retry=FAST)
+    events = [ev async for ev in stream]
+    kinds = [ev.type.value for ev in events]
+    assert kinds == ["token", "token", "reset", "token", "token", "complete"]
+    assert events[2].data == {"discard": 6, "tokens": 2, "reason": "retry"}
+    assert events[2].text is None and not events[2].is_token
+    assert stream.state.content == "Hello world"
+
+
+async def test_no_reset_when_nothing_was_shown_or_text_is_kept():
+    stream = await l0.run(two_attempts([ConnectionResetError("cut")], ["ok"]), retry=FAST)
+    assert [ev.type.value for ev in [e async for e in stream]] == ["token", "complete"]
+    first = ["a "] * 5 + [ConnectionResetError("cut")]
+    stream = await l0.run(two_attempts(first, ["b"]), retry=FAST, continue_from_last_good_token=True)
+    assert not any(ev.is_reset for ev in [e async for e in stream])
+
+
+async def test_token_only_consumers_are_unaffected():
+    stream = await l0.run(two_attempts(["x", ConnectionResetError("cut")], ["y"]), retry=FAST)
+    assert [ev.text async for ev in stream if ev.is_token] == ["x", "y"]
+    stream = await l0.run(two_attempts(["x", ConnectionResetError("cut")], ["y"]), retry=FAST)
+    assert await l0.consume_stream(stream) == "xy"  # documented: joins every attempt's tokens
+
+
+async def test_fallback_reset(scripted):
+    primary = scripted(["p1 ", "p2 ", ConnectionResetError("cut")])
+    stream = await l0.run(primary, fallbacks=[scripted(["fb"])], retry=Retry(attempts=0, max_retries=0))
+    screen = await show(stream)
+    assert screen.resets == [{"discard": 6, "tokens": 2, "reason": "fallback"}]
+    assert screen.text == stream.state.content == "fb"
+
+
+async def test_rejected_checkpoint_reset(Rule):
+    """Resume mode, but the checkpoint fails a guardrail: the text restarts and the consumer is told."""
+    bad = Rule("no_bad", lambda text, done: [Violation("no_bad", "bad")] if "BAD" in text else [])
+    first = ["ok "] * 3 + ["BAD "] + [ConnectionResetError("cut")]
+    calls = []
+
+    def factory(ctx=None):
+        calls.append(ctx)
+        return two_attempts(first, ["fine"])(None) if len(calls) == 1 else two_attempts(["fine"], [])(None)
+
+    stream = await l0.run(factory, guardrails=[bad], retry=FAST, continue_from_last_good_token=True,
+                          check_intervals=l0.CheckIntervals(guardrails=100))
+    screen = await show(stream)
+    assert screen.resets and screen.resets[0]["reason"] == "checkpoint_rejected"
+    assert screen.text == stream.state.content == "fine"
+
+
+async def test_token_stopped_by_its_check_is_not_counted_as_shown(Rule):
+    """A guardrail at the due token raises: that token never reached the consumer, so it is not discarded."""
+    rule = Rule("no_bad", lambda text, done: [Violation("no_bad", "bad")] if "BAD" in text else [])
+    factory = two_attempts(["one ", "two ", "BAD "], ["clean"])
+    stream = await l0.run(factory, guardrails=[rule], retry=FAST, check_intervals=l0.CheckIntervals(guardrails=1))
+    events = [ev async for ev in stream]
+    shown = "".join(ev.text for ev in events[:events.index(next(e for e in events if e.is_reset))] if ev.is_token)
+    reset = next(ev for ev in events if ev.is_reset)
+    assert shown == "one two " and reset.data["discard"] == len(shown) and reset.data["tokens"] == 2
+    assert (await show_events(events)) == "clean" == stream.state.content
+
+
+async def show_events(events) -> str:
+    screen = Screen()
+    for ev in events:
+        screen.apply(ev)
+    return screen.text
+
+
+class Violation:
+    """A minimal violation for the Rule fixture."""
+
+    def __init__(self, rule: str, message: str, severity: str = "error") -> None:
+        self.rule, self.message, self.severity, self.recoverable, self.position = rule, message, severity, True, None
+
+
+try:
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+except ImportError:  # pragma: no cover - hypothesis is in the dev extra
+    raise
+
+_WORD = st.text(alphabet="abXY é🙂", min_size=0, max_size=4)
+_ATTEMPT = st.tuples(st.lists(_WORD, max_size=6), st.sampled_from(["ok", "cut", "bad"]))
+
+
+@settings(max_examples=60, deadline=None)
+@given(attempts=st.lists(_ATTEMPT, min_size=1, max_size=4), interval=st.integers(1, 3),
+       fallback=st.booleans())
+def test_property_screen_always_equals_final_text(attempts, interval, fallback):
+    """Whatever fails how (network cut, guardrail at a due token), a UI applying RESET shows state.content."""
+    import asyncio as _asyncio
+
+    scripts = []
+    for words, ending in attempts:
+        script: list = list(words)
+        if ending == "cut":
+            script.append(ConnectionResetError("cut"))
+        elif ending == "bad":
+            script.append("Z")  # the guardrail below rejects any Z
+        scripts.append(script)
+    scripts.append(["end"])
+
+    def factory():
+        script = scripts[min(factory.calls, len(scripts) - 1)]
+        factory.calls += 1
+
+        async def source():
+            for item in script:
+                if isinstance(item, BaseException):
+                    raise item
+                yield Event(type=EventType.TOKEN, text=item)
+            yield Event(type=EventType.COMPLETE)
+
+        return source()
+
+    factory.calls = 0
+
+    class NoZ:
+        name = "no_z"
+        streaming = True
+
+        def check(self, state):
+            return [Violation("no_z", "Z")] if "Z" in state.content else []
+
+    async def main():
+        kwargs = dict(guardrails=[NoZ()], check_intervals=l0.CheckIntervals(guardrails=interval))
+        if fallback:
+            stream = await l0.run(factory, fallbacks=[factory] * 6, retry=Retry(attempts=0, max_retries=0), **kwargs)
+        else:
+            stream = await l0.run(factory, retry=Retry(attempts=8, max_retries=8, base_delay=0.0, max_delay=0.0),
+                                  **kwargs)
+        screen = await show(stream)
+        return screen.text, stream.state.content
+
+    shown, content = _asyncio.run(main())
+    assert shown == content
