@@ -70,11 +70,28 @@ def _leaf_future(awaiting: Any) -> Any:
     return None
 
 
-def _owner(fut: Any) -> Any:
-    """The task blocked on ``fut`` (its wake-up callback is a bound method of the task), or None."""
+def _reaches(task: Any, gen: Any) -> bool:
+    """True if ``task``'s await chain passes through ``gen``: the task is reading this stream."""
+    obj = task.get_coro()
+    for _ in range(_MAX_DEPTH):
+        if obj is gen:
+            return True
+        if obj is None or _is_future(obj):
+            return False
+        obj = _step_down(obj)
+    return False
+
+
+def _owner(fut: Any, gen: Any) -> Any:
+    """The task blocked on ``fut`` while reading ``gen`` (found through ``fut``'s wake-up callback), or None.
+
+    Checking that the task really awaits ``gen`` keeps a future shared with
+    other tasks, or a misread C wrapper, from ever interrupting someone else.
+    """
     for cb, *_ in getattr(fut, "_callbacks", None) or ():
         task = getattr(cb, "__self__", None)
-        if isinstance(task, _TASK_TYPES) and getattr(task, "_fut_waiter", None) is fut:
+        if (isinstance(task, _TASK_TYPES) and getattr(task, "_fut_waiter", None) is fut
+                and _reaches(task, gen)):
             return task
     return None
 
@@ -127,7 +144,7 @@ def interrupt(gen: Any, loop: asyncio.AbstractEventLoop) -> Interrupt | None:
     fut = _leaf_future(awaiting)
     if fut is None or fut.done():
         return None
-    task = _owner(fut)
+    task = _owner(fut, gen)
     if task is None or task.done():
         return None
     try:
