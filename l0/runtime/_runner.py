@@ -714,6 +714,7 @@ class Runner:
 
     async def close_attempt(self, att: Attempt) -> None:
         att.live = False
+        self._abort_interrupt = None  # claimed or not, it belonged to this attempt's wait
         wd = att.watchdog
         if wd is not None:
             wd.close()
