@@ -55,6 +55,12 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "UnifiedSchema",
     ),
     "l0.logging": ("enable_debug",),
+    "l0.event_sourcing": (
+        "EventEnvelope", "EventRecorder", "EventReplayer", "EventSourcing", "EventStore",
+        "EventStoreWithSnapshots", "InMemoryEventStore", "RecordedEvent", "RecordedEventType",
+        "ReplayCallbacks", "ReplayComparison", "ReplayedState", "ReplayResult", "SerializedError",
+        "Snapshot", "StreamMetadata",
+    ),
 }
 
 _WHERE: dict[str, str] = {name: mod for mod, names in _GROUPS.items() for name in names}

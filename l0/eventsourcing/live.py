@@ -1,0 +1,299 @@
+"""Recording a live ``l0.run``: a wrapper around each stream factory and an ``on_event`` handler.
+
+Only the public API is used: the wrapped factory resolves the provider's adapter itself
+(``l0.adapters.resolve_adapter``) and hands ``l0.run`` plain ``l0.Event``s, recording each one
+with its arrival time; the handler turns observability events into recorded decisions.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import time
+from types import AsyncGeneratorType
+from typing import TYPE_CHECKING, Any, Callable
+
+import orjson
+
+from .types import (
+    AttemptEvent,
+    CheckpointEvent,
+    ChunkEvent,
+    CompleteEvent,
+    ContinuationEvent,
+    DriftEvent,
+    DriftEventResult,
+    ErrorEvent,
+    FallbackEvent,
+    GuardrailEvent,
+    GuardrailEventResult,
+    RetryEvent,
+    SerializedError,
+    SourceEndEvent,
+    StartEvent,
+    TokenEvent,
+    now_ms,
+    serialize_error,
+)
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .recorder import EventRecorder
+
+
+def wants_context(factory: Callable[..., Any]) -> bool:
+    """Whether ``factory`` takes the ``StreamContext`` (as ``l0.run`` decides it)."""
+    try:
+        sig = inspect.signature(factory)
+    except (TypeError, ValueError):
+        return False
+    for p in sig.parameters.values():
+        if p.kind is p.VAR_POSITIONAL:
+            return True
+        if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD):
+            return p.default is p.empty or p.name in ("ctx", "context", "stream_context")
+    return False
+
+
+def _jsonable(value: Any) -> Any:
+    return orjson.loads(orjson.dumps(value, default=str))
+
+
+def l0_event_to_dict(ev: Any) -> dict[str, Any]:
+    """An ``l0.Event`` as a JSON-ready dict (fields that are None are left out)."""
+    out: dict[str, Any] = {"type": ev.type.value if hasattr(ev.type, "value") else str(ev.type)}
+    for name in ("text", "usage", "timestamp", "finish_reason"):
+        value = getattr(ev, name)
+        if value is not None:
+            out[name] = value
+    for name in ("data", "metadata"):
+        value = getattr(ev, name)
+        if value is not None:
+            out[name] = _jsonable(value)
+    if ev.payload is not None:
+        p = ev.payload
+        out["payload"] = {
+            "content_type": p.content_type.value, "mime_type": p.mime_type, "base64": p.base64, "url": p.url,
+            "data": None if p.data is None else __import__("base64").b64encode(p.data).decode(),
+            "json": _jsonable(p.json), "metadata": _jsonable(p.metadata),
+        }
+    if ev.progress is not None:
+        pr = ev.progress
+        out["progress"] = {"percent": pr.percent, "step": pr.step, "total_steps": pr.total_steps,
+                           "message": pr.message, "eta": pr.eta}
+    if ev.error is not None:
+        from dataclasses import asdict
+
+        out["error"] = asdict(serialize_error(ev.error))
+    return out
+
+
+def l0_event_from_dict(data: dict[str, Any]) -> Any:
+    """The inverse of :func:`l0_event_to_dict`."""
+    from l0.types import ContentType, DataPayload, Event, EventType, Progress
+
+    kwargs: dict[str, Any] = {"type": EventType(data["type"])}
+    for name in ("text", "usage", "timestamp", "finish_reason", "data", "metadata"):
+        if name in data:
+            kwargs[name] = data[name]
+    if "payload" in data:
+        p = dict(data["payload"])
+        p["content_type"] = ContentType(p["content_type"])
+        if p.get("data") is not None:
+            p["data"] = __import__("base64").b64decode(p["data"])
+        kwargs["payload"] = DataPayload(**p)
+    if "progress" in data:
+        kwargs["progress"] = Progress(**data["progress"])
+    if "error" in data:
+        from .types import deserialize_error
+
+        kwargs["error"] = deserialize_error(data["error"])
+    return Event(**kwargs)
+
+
+class LiveRun:
+    """The recording side of one ``l0.run``."""
+
+    def __init__(self, recorder: EventRecorder, user_on_event: Callable[..., Any] | None) -> None:
+        self.rec = recorder
+        self.user_on_event = user_on_event
+        self.stream: Any = None
+        self.attempts = 0
+        self.tokens = 0
+        self.reported = 0
+        self.closed = False
+
+    # --- sources ----------------------------------------------------------------------------
+
+    def wrap_factory(self, factory: Any, index: int, adapter_hint: Any) -> Callable[..., Any]:
+        takes_ctx = callable(factory) and wants_context(factory)
+        live = self
+
+        async def recorded_factory(ctx: Any) -> Any:
+            live.attempts += 1
+            checkpoint = ctx.checkpoint if getattr(ctx, "is_continuation", False) else ""
+            live.rec.record_nowait(AttemptEvent(ts=now_ms(), attempt=live.attempts, fallback=index,
+                                                checkpoint=checkpoint or ""))
+            state = live.stream.state if live.stream is not None else None
+            live.tokens = state.token_count if (state is not None and checkpoint) else 0
+            opened = time.monotonic()
+            try:
+                if callable(factory):
+                    raw = factory(ctx) if takes_ctx else factory()
+                else:
+                    raw = factory
+                if type(raw) is not AsyncGeneratorType and inspect.isawaitable(raw):
+                    raw = await raw
+            except BaseException as e:
+                live.source_end("open_error" if isinstance(e, Exception) else "closed", e, opened)
+                raise
+            return live.play_source(raw, adapter_hint, opened)
+
+        return recorded_factory
+
+    def source_end(self, outcome: str, error: BaseException | None, since: float) -> None:
+        self.rec.record_nowait(SourceEndEvent(
+            ts=now_ms(), outcome=outcome,
+            error=serialize_error(error) if outcome in ("error", "open_error") and error is not None else None,
+            waited_ms=(time.monotonic() - since) * 1000.0))
+
+    async def play_source(self, raw: Any, adapter_hint: Any, opened: float) -> Any:
+        from l0.adapters import resolve_adapter
+        from l0.adapters.event import EventPassthroughAdapter, coerce_item
+        from l0.types import EventType
+
+        token = EventType.TOKEN
+        record = self.rec.record_nowait
+        last = opened
+        ended = False
+        try:
+            adapter = resolve_adapter(raw, adapter_hint)
+            if type(adapter) is EventPassthroughAdapter:
+                source = raw.__aiter__()
+            else:
+                source = adapter.wrap(raw)
+                if inspect.isawaitable(source) and not hasattr(source, "__aiter__"):
+                    source = await source
+                source = source.__aiter__()
+            async for item in source:
+                ev = coerce_item(item)
+                last = time.monotonic()
+                if (ev.type is token and ev.text is not None and ev.data is None and ev.timestamp is None
+                        and ev.metadata is None and ev.usage is None):
+                    record(TokenEvent(ts=now_ms(), value=ev.text, index=self.tokens))
+                    self.tokens += 1
+                else:
+                    record(ChunkEvent(ts=now_ms(), event=l0_event_to_dict(ev)))
+                yield ev
+            ended = True
+            self.source_end("end", None, last)
+        except GeneratorExit:
+            if not ended:
+                self.source_end("closed", None, last)
+            raise
+        except asyncio.CancelledError:
+            self.source_end("closed", None, last)
+            ended = True
+            raise
+        except Exception as e:
+            self.source_end("error", e, last)
+            ended = True
+            raise
+
+    # --- decisions, from observability events -----------------------------------------------
+
+    def on_event(self, ev: Any) -> Any:
+        try:
+            self._translate(ev)
+        except Exception as e:  # a bug here must not break the stream
+            self.rec._report(e)
+        self._forward_errors()
+        if self.user_on_event is not None:
+            return self.user_on_event(ev)
+        return None
+
+    def _translate(self, ev: Any) -> None:
+        name = ev.type.value
+        meta = ev.meta or {}
+        record = self.rec.record_nowait
+        state = self.stream.state if self.stream is not None else None
+        if name == "CHECKPOINT_SAVED":
+            record(CheckpointEvent(ts=ev.ts, at=int(meta.get("tokenCount") or 0),
+                                   content=meta.get("checkpoint") or ""))
+        elif name == "GUARDRAIL_RULE_RESULT" and not meta.get("passed", True):
+            v = meta.get("violation") or {}
+            record(GuardrailEvent(ts=ev.ts, at=state.token_count if state is not None else 0,
+                                  result=GuardrailEventResult(
+                                      violations=[dict(v)] if v else [],
+                                      should_retry=bool(v.get("recoverable", False)),
+                                      should_halt=v.get("severity") == "fatal")))
+        elif name == "DRIFT_CHECK_RESULT" and meta.get("detected"):
+            record(DriftEvent(ts=ev.ts, at=state.token_count if state is not None else 0,
+                              result=DriftEventResult(True, list((meta.get("metrics") or {}).keys()),
+                                                      float(meta.get("score") or 0.0))))
+        elif name == "RETRY_ATTEMPT":
+            record(RetryEvent(ts=ev.ts, reason=str(meta.get("reason", "")), attempt=int(meta.get("attempt") or 0),
+                              counts_toward_limit=not meta.get("isNetwork", False)))
+        elif name == "FALLBACK_START":
+            record(FallbackEvent(ts=ev.ts, to=int(meta.get("toIndex") or 0)))
+        elif name == "RESUME_START":
+            record(ContinuationEvent(ts=ev.ts, checkpoint=meta.get("checkpoint") or "",
+                                     at=int(meta.get("tokenCount") or 0)))
+        elif name == "ERROR":
+            errors = self.stream.errors if self.stream is not None else []
+            se = serialize_error(errors[-1]) if errors else SerializedError("Error", str(meta.get("error", "")),
+                                                                                 meta.get("errorCode"))
+            record(ErrorEvent(ts=ev.ts, error=se, failure_type=str(meta.get("failureType") or ""),
+                              recovery_strategy=str(meta.get("recoveryStrategy") or ""),
+                              policy=orjson.dumps(meta.get("policy"), default=str).decode()
+                              if meta.get("policy") is not None else ""))
+        elif name == "COMPLETE":
+            content = state.content if state is not None else ""
+            record(CompleteEvent(ts=ev.ts, content=content, token_count=int(meta.get("tokenCount") or 0)))
+        elif name == "SESSION_END":
+            self.closed = True
+            rec = self.rec
+            if rec._pending and (rec._task is None or rec._task.done()):
+                rec._task = asyncio.get_running_loop().create_task(rec._drain())
+
+    def _forward_errors(self) -> None:
+        """Store failures so far, sent to the user's ``on_event`` as CALLBACK_ERROR events."""
+        errors = self.rec.errors
+        while self.reported < len(errors):
+            err = errors[self.reported]
+            self.reported += 1
+            if self.user_on_event is None:
+                continue
+            from l0.events import ObservabilityEvent, ObservabilityEventType
+
+            out = ObservabilityEvent(
+                type=ObservabilityEventType.CALLBACK_ERROR, ts=now_ms(), stream_id=self.rec.stream_id,
+                context={}, meta={"callback": "eventsourcing.recorder", "error": f"{type(err).__name__}: {err}"})
+            try:
+                self.user_on_event(out)
+            except Exception:
+                pass
+
+
+async def start_recording(recorder: EventRecorder, stream: Any, options: dict[str, Any]) -> tuple[LiveRun, Any]:
+    import l0
+
+    from .recorder import serialize_options
+
+    opts = dict(options)
+    live = LiveRun(recorder, opts.pop("on_event", None))
+    adapter_hint = opts.pop("adapter", None)
+    fallbacks = list(opts.pop("fallbacks", None) or ())
+    recorder.record_nowait(StartEvent(ts=now_ms(), options=serialize_options({**opts, "fallbacks": fallbacks})))
+    primary = live.wrap_factory(stream, 0, adapter_hint)
+    wrapped = [live.wrap_factory(f, i + 1, adapter_hint) for i, f in enumerate(fallbacks)]
+    previous = recorder.on_error
+
+    def on_error(err: BaseException) -> None:
+        if previous is not None:
+            previous(err)
+        live._forward_errors()
+
+    recorder.on_error = on_error
+    result = await l0.run(primary, fallbacks=wrapped or None, on_event=live.on_event, **opts)
+    live.stream = result
+    return live, result
