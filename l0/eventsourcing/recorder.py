@@ -181,7 +181,9 @@ class EventRecorder:
 
     def _report(self, error: BaseException) -> None:
         self.errors.append(error)
-        logger.warning("recording of stream %s: %s: %s", self._stream_id, type(error).__name__, error)
+        # one warning per failure streak; the retries of a store that stays down log at DEBUG
+        log = logger.warning if self._failures <= 1 else logger.debug
+        log("recording of stream %s: %s: %s", self._stream_id, type(error).__name__, error)
         if self.on_error is not None:
             try:
                 self.on_error(error)

@@ -66,7 +66,7 @@ STORE_KINDS = ["memory", "file", "sqlite", "postgres"]
 
 
 @pytest.fixture
-def store_factory(tmp_path: Path) -> Callable[..., Any]:
+async def store_factory(tmp_path: Path) -> AsyncIterator[Callable[..., Any]]:
     """``await store_factory(kind, **kw)``: a fresh store of that kind (closed at the end)."""
     made: list[Any] = []
 
@@ -88,12 +88,7 @@ def store_factory(tmp_path: Path) -> Callable[..., Any]:
 
     yield make
     for store in made:
-        close = getattr(store, "close", None)
-        if close is not None:
-            try:
-                asyncio.get_event_loop().run_until_complete(close()) if not asyncio.get_event_loop().is_running() else None
-            except Exception:
-                pass
+        await store.close()
 
 
 @pytest.fixture(params=STORE_KINDS)
