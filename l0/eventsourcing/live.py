@@ -17,7 +17,6 @@ import orjson
 
 from .types import (
     AttemptEvent,
-    CheckpointEvent,
     ChunkEvent,
     CompleteEvent,
     ContinuationEvent,
@@ -199,61 +198,82 @@ class LiveRun:
             ended = True
             raise
 
-    # --- decisions, from observability events -----------------------------------------------
+    # --- decisions, from lifecycle callbacks -------------------------------------------------
+    # Callbacks fire only at decisions; an on_event handler would make the runtime build an
+    # observability event at every check (about one per token with guardrails and drift on).
 
-    def on_event(self, ev: Any) -> Any:
-        try:
-            self._translate(ev)
-        except Exception as e:  # a bug here must not break the stream
-            self.rec._report(e)
-        self._forward_errors()
-        if self.user_on_event is not None:
-            return self.user_on_event(ev)
-        return None
+    def hooks(self, options: dict[str, Any]) -> dict[str, Any]:
+        """``on_*`` arguments for ``l0.run``: ours first, then the user's (individual argument,
+        else the ``callbacks=`` bundle's), whose result is returned so async ones are awaited."""
+        bundle = options.get("callbacks")
+        out: dict[str, Any] = {}
+        for name in ("on_violation", "on_drift", "on_retry", "on_fallback", "on_resume", "on_error", "on_complete"):
+            user = options.get(name)
+            if user is None and bundle is not None:
+                user = getattr(bundle, name, None)
+            out[name] = self._chain(getattr(self, "_" + name), user)
+        return out
 
-    def _translate(self, ev: Any) -> None:
-        name = ev.type.value
-        meta = ev.meta or {}
-        record = self.rec.record_nowait
-        state = self.stream.state if self.stream is not None else None
-        if name == "CHECKPOINT_SAVED":
-            record(CheckpointEvent(ts=ev.ts, at=int(meta.get("tokenCount") or 0),
-                                   content=meta.get("checkpoint") or ""))
-        elif name == "GUARDRAIL_RULE_RESULT" and not meta.get("passed", True):
-            v = meta.get("violation") or {}
-            record(GuardrailEvent(ts=ev.ts, at=state.token_count if state is not None else 0,
-                                  result=GuardrailEventResult(
-                                      violations=[dict(v)] if v else [],
-                                      should_retry=bool(v.get("recoverable", False)),
-                                      should_halt=v.get("severity") == "fatal")))
-        elif name == "DRIFT_CHECK_RESULT" and meta.get("detected"):
-            record(DriftEvent(ts=ev.ts, at=state.token_count if state is not None else 0,
-                              result=DriftEventResult(True, list((meta.get("metrics") or {}).keys()),
-                                                      float(meta.get("score") or 0.0))))
-        elif name == "RETRY_ATTEMPT":
-            record(RetryEvent(ts=ev.ts, reason=str(meta.get("reason", "")), attempt=int(meta.get("attempt") or 0),
-                              counts_toward_limit=not meta.get("isNetwork", False)))
-        elif name == "FALLBACK_START":
-            record(FallbackEvent(ts=ev.ts, to=int(meta.get("toIndex") or 0)))
-        elif name == "RESUME_START":
-            record(ContinuationEvent(ts=ev.ts, checkpoint=meta.get("checkpoint") or "",
-                                     at=int(meta.get("tokenCount") or 0)))
-        elif name == "ERROR":
-            errors = self.stream.errors if self.stream is not None else []
-            se = serialize_error(errors[-1]) if errors else SerializedError("Error", str(meta.get("error", "")),
-                                                                                 meta.get("errorCode"))
-            record(ErrorEvent(ts=ev.ts, error=se, failure_type=str(meta.get("failureType") or ""),
-                              recovery_strategy=str(meta.get("recoveryStrategy") or ""),
-                              policy=orjson.dumps(meta.get("policy"), default=str).decode()
-                              if meta.get("policy") is not None else ""))
-        elif name == "COMPLETE":
-            content = state.content if state is not None else ""
-            record(CompleteEvent(ts=ev.ts, content=content, token_count=int(meta.get("tokenCount") or 0)))
-        elif name == "SESSION_END":
-            self.closed = True
-            rec = self.rec
-            if rec._pending and (rec._task is None or rec._task.done()):
-                rec._task = asyncio.get_running_loop().create_task(rec._drain())
+    def _chain(self, mine: Callable[..., None], user: Callable[..., Any] | None) -> Callable[..., Any]:
+        rec = self.rec
+
+        def hook(*args: Any) -> Any:
+            try:
+                mine(*args)
+            except Exception as e:  # a bug here must not break the stream
+                rec._report(e)
+            return None if user is None else user(*args)
+
+        return hook
+
+    def _at(self) -> int:
+        return self.stream.state.token_count if self.stream is not None else 0
+
+    def _on_violation(self, v: Any) -> None:
+        from dataclasses import asdict, is_dataclass
+
+        d = _jsonable(asdict(v) if is_dataclass(v) else dict(vars(v)))
+        self.rec.record_nowait(GuardrailEvent(ts=now_ms(), at=self._at(), result=GuardrailEventResult(
+            violations=[d], should_retry=bool(d.get("recoverable", False)),
+            should_halt=not d.get("recoverable", True))))
+
+    def _on_drift(self, types: Any, confidence: Any) -> None:
+        self.rec.record_nowait(DriftEvent(ts=now_ms(), at=self._at(), result=DriftEventResult(
+            True, [str(t) for t in types or ()], float(confidence or 0.0))))
+
+    def _on_retry(self, attempt: int, reason: str) -> None:
+        from l0.errors import categorize_error
+        from l0.types import ErrorCategory
+
+        errors = self.stream.errors if self.stream is not None else []
+        network = bool(errors) and categorize_error(errors[-1]) is ErrorCategory.NETWORK
+        self.rec.record_nowait(RetryEvent(ts=now_ms(), reason=str(reason), attempt=int(attempt),
+                                          counts_toward_limit=not network))
+
+    def _on_fallback(self, from_index: int, reason: str) -> None:
+        self.rec.record_nowait(FallbackEvent(ts=now_ms(), to=int(from_index) + 1))
+
+    def _on_resume(self, checkpoint: str, token_count: int) -> None:
+        self.rec.record_nowait(ContinuationEvent(ts=now_ms(), checkpoint=checkpoint or "", at=int(token_count)))
+
+    def _on_error(self, err: BaseException, will_retry: bool, will_fallback: bool) -> None:
+        from l0.errors import get_failure_type, get_recovery_strategy
+
+        self.rec.record_nowait(ErrorEvent(
+            ts=now_ms(), error=serialize_error(err), failure_type=get_failure_type(err).value,
+            recovery_strategy=get_recovery_strategy(will_retry, will_fallback).value,
+            policy=orjson.dumps({"willRetry": will_retry, "willFallback": will_fallback}).decode()))
+        if not will_retry and not will_fallback:
+            self._kick()
+
+    def _on_complete(self, state: Any) -> None:
+        self.rec.record_nowait(CompleteEvent(ts=now_ms(), content=state.content, token_count=state.token_count))
+        self._kick()
+
+    def _kick(self) -> None:
+        rec = self.rec
+        if rec._pending and (rec._task is None or rec._task.done()):
+            rec._task = asyncio.get_running_loop().create_task(rec._drain())
 
     def _forward_errors(self) -> None:
         """Store failures so far, sent to the user's ``on_event`` as CALLBACK_ERROR events."""
@@ -280,12 +300,13 @@ async def start_recording(recorder: EventRecorder, stream: Any, options: dict[st
     from .recorder import serialize_options
 
     opts = dict(options)
-    live = LiveRun(recorder, opts.pop("on_event", None))
+    live = LiveRun(recorder, opts.get("on_event"))
     adapter_hint = opts.pop("adapter", None)
     fallbacks = list(opts.pop("fallbacks", None) or ())
     recorder.record_nowait(StartEvent(ts=now_ms(), options=serialize_options({**opts, "fallbacks": fallbacks})))
     primary = live.wrap_factory(stream, 0, adapter_hint)
     wrapped = [live.wrap_factory(f, i + 1, adapter_hint) for i, f in enumerate(fallbacks)]
+    opts.update(live.hooks(opts))
     previous = recorder.on_error
 
     def on_error(err: BaseException) -> None:
@@ -294,6 +315,6 @@ async def start_recording(recorder: EventRecorder, stream: Any, options: dict[st
         live._forward_errors()
 
     recorder.on_error = on_error
-    result = await l0.run(primary, fallbacks=wrapped or None, on_event=live.on_event, **opts)
+    result = await l0.run(primary, fallbacks=wrapped or None, **opts)
     live.stream = result
     return live, result

@@ -87,12 +87,12 @@ asyncio.run(main())
 @pytest.mark.parametrize("kind", ["file", "sqlite"])
 async def test_writer_processes_on_one_stream(kind: str, tmp_path: Path, sid: str):
     where = str(tmp_path / ("files" if kind == "file" else "db.sqlite3"))
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, kind, where, sid, str(w), "60"]) for w in range(4)]
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, kind, where, sid, str(w), "60"]) for w in range(3)]
     for p in procs:
         assert p.wait(timeout=60) == 0
     store = FileEventStore(where) if kind == "file" else SQLiteEventStore(where)
-    check_stream(await store.get_events(sid), [0, 1, 2, 3], 60)
+    check_stream(await store.get_events(sid), [0, 1, 2], 60)
     # a store that saw none of it appends after the others' events
     env = await store.append(sid, ev(9, 0))
-    assert env.seq == 240
+    assert env.seq == 180
     await store.close()

@@ -198,7 +198,8 @@ async def test_replay_that_asks_for_more_than_was_recorded_is_named(server: Faul
 
         return l0.GuardrailRule(name="r", check=check)
 
-    stream = await replay_run(rec.stream_id, store, guardrails=[reject_once()])
+    stream = await replay_run(rec.stream_id, store, guardrails=[reject_once()],
+                              retry=l0.Retry(base_delay=0.001, max_delay=0.002))
     with pytest.raises(ReplayDivergedError, match="opened provider stream 2 but the recording has 1"):
         await stream.read()
 
