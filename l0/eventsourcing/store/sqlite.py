@@ -90,8 +90,11 @@ class SQLiteEventStore(BaseEventStoreWithSnapshots):
         try:
             last = conn.execute(f"SELECT MAX(seq) FROM {self._ev} WHERE stream_id = ?", (stream_id,)).fetchone()[0]
             start = 0 if last is None else last + 1
-            rows = [(stream_id, start + i, e.ts, orjson.dumps(event_to_dict(e))) for i, e in enumerate(events)]
-            conn.executemany(f"INSERT INTO {self._ev} (stream_id, seq, ts, data) VALUES (?, ?, ?, ?)", rows)
+            # one statement per batch: SQLite splits the JSON array itself (no per-row bindings)
+            conn.execute(
+                f"INSERT INTO {self._ev} (stream_id, seq, ts, data) "
+                "SELECT ?, ? + key, json_extract(value, '$.ts'), json(value) FROM json_each(?)",
+                (stream_id, start, orjson.dumps([event_to_dict(e) for e in events])))
             conn.execute("COMMIT")
         except BaseException:
             conn.execute("ROLLBACK")
