@@ -27,7 +27,6 @@ from .types import (
     GuardrailEvent,
     GuardrailEventResult,
     RetryEvent,
-    SerializedError,
     SourceEndEvent,
     StartEvent,
     TokenEvent,
@@ -287,10 +286,13 @@ class LiveRun:
 
             out = ObservabilityEvent(
                 type=ObservabilityEventType.CALLBACK_ERROR, ts=now_ms(), stream_id=self.rec.stream_id,
-                context={}, meta={"callback": "eventsourcing.recorder", "error": f"{type(err).__name__}: {err}"})
+                context={}, meta={"callback": "eventsourcing.recorder", "error": f"{type(err).__name__}: {err}",
+                                  "recordingStreamId": self.rec.stream_id})
             try:
-                self.user_on_event(out)
-            except Exception:
+                result = self.user_on_event(out)
+                if inspect.isawaitable(result):
+                    asyncio.ensure_future(result)
+            except Exception:  # the user's handler failing must not break the stream either
                 pass
 
 

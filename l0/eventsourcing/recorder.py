@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Iterable
-from dataclasses import asdict, is_dataclass, replace
+from collections.abc import Callable
+from dataclasses import asdict, is_dataclass
 from typing import Any
 
 from .fold import Folder
 from .store.base import BatchEventStore, EventStore
 from .types import (
-    AttemptEvent,
     CheckpointEvent,
     CompleteEvent,
     ContinuationEvent,

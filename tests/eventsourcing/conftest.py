@@ -7,7 +7,6 @@ under ``CI=true``, where they fail.
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 import uuid
