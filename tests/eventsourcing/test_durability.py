@@ -6,6 +6,7 @@ import asyncio
 import os
 import sqlite3
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -180,3 +181,45 @@ async def test_postgres_stopped_and_restarted_during_a_recording(sid: str):
     assert values == [f"w{i} " for i in range(40)]
     assert len(envs) == rec.seq
     await store.close()
+
+
+def test_file_store_survives_a_crash_at_any_byte(tmp_path: Path):
+    """Cutting the file at every offset (a crash mid-write): reads give the complete lines before
+    the cut, never an error, and the next append continues right after them."""
+    import asyncio as aio
+
+    async def build() -> bytes:
+        store = FileEventStore(tmp_path / "src")
+        await store.append_batch("s", toks(4))
+        await store.close()
+        return (tmp_path / "src" / "s.jsonl").read_bytes()
+
+    data = aio.run(build())
+    ends = [i + 1 for i, b in enumerate(data) if b == 0x0A]
+
+    async def at(cut: int) -> None:
+        d = tmp_path / f"cut{cut}"
+        d.mkdir()
+        (d / "s.jsonl").write_bytes(data[:cut])
+        store = FileEventStore(d)
+        complete = sum(1 for e in ends if e <= cut)
+        assert [e.seq for e in await store.get_events("s")] == list(range(complete))
+        env = await store.append("s", TokenEvent(ts=now_ms(), value="next"))
+        assert env.seq == complete
+        assert [e.seq for e in await FileEventStore(d).get_events("s")] == list(range(complete + 1))
+        await store.close()
+
+    async def all_cuts() -> None:
+        for cut in range(0, len(data) + 1, 7):
+            await at(cut)
+
+    aio.run(all_cuts())
+
+
+def test_postgres_store_without_asyncpg_names_the_extra():
+    code = ("import sys; sys.modules['asyncpg'] = None\n"
+            "from l0.eventsourcing import PostgresEventStore\n"
+            "try:\n    PostgresEventStore('postgresql://x@127.0.0.1/db')\n"
+            "except ImportError as e:\n    print(e)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert "pip install 'l0[postgres]'" in out
