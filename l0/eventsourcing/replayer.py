@@ -71,6 +71,8 @@ class EventReplayer:
             snap = await self.store.get_snapshot(stream_id)  # type: ignore[attr-defined]
         folder = Folder(snap)
         envs = await self.store.get_events_after(stream_id, snap.seq) if snap else await self.store.get_events(stream_id)
+        if not envs and snap is None:
+            raise StreamNotFoundError(stream_id, type(self.store).__name__)
         for env in envs:
             folder.apply(env.event)
         return folder.state()

@@ -210,6 +210,10 @@ async def test_unknown_stream_and_bad_arguments(tmp_path: Path):
         await replay_run("nope", store)
     with pytest.raises(StreamNotFoundError, match="Stream not found: nope"):
         await replay("nope", store)
+    from l0.eventsourcing import EventReplayer
+
+    with pytest.raises(StreamNotFoundError, match=r"Stream not found: nope \(in InMemoryEventStore\)"):
+        await EventReplayer(store).replay_to_state("nope")
     with pytest.raises(ValueError, match="speed must be a number >= 0"):
         await replay_run("nope", store, speed=-1)
     with pytest.raises(TypeError, match="do not pass fallbacks"):
