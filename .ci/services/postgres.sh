@@ -5,10 +5,10 @@ l0_pg_setup() {
     local port="${L0_PG_PORT:-54329}"
     local dir="${L0_PG_DIR:-/tmp/l0-pg-$port}"
     local bindir
-    bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
+    bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
     if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
         apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
-        bindir="$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)"
+        bindir="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)"
     fi
     if ! id postgres >/dev/null 2>&1; then
         useradd --system --home-dir /var/lib/postgresql --shell /bin/bash postgres
