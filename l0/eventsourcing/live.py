@@ -148,6 +148,17 @@ class LiveRun:
 
         return recorded_factory
 
+    async def one_shot(self, raw: Any, index: int, adapter_hint: Any) -> Any:
+        """A bare async iterator given to ``run``: recorded as one attempt; like ``l0.run`` with a
+        bare iterator, it is never retried (it is not a factory)."""
+        from contextlib import aclosing
+
+        self.attempts += 1
+        self.rec.record_nowait(AttemptEvent(ts=now_ms(), attempt=self.attempts, fallback=index))
+        async with aclosing(self.play_source(raw, adapter_hint, time.monotonic())) as events:
+            async for ev in events:
+                yield ev
+
     def source_end(self, outcome: str, error: BaseException | None, since: float) -> None:
         self.rec.record_nowait(SourceEndEvent(
             ts=now_ms(), outcome=outcome,
@@ -306,8 +317,13 @@ async def start_recording(recorder: EventRecorder, stream: Any, options: dict[st
     adapter_hint = opts.pop("adapter", None)
     fallbacks = list(opts.pop("fallbacks", None) or ())
     recorder.record_nowait(StartEvent(ts=now_ms(), options=serialize_options({**opts, "fallbacks": fallbacks})))
-    primary = live.wrap_factory(stream, 0, adapter_hint)
-    wrapped = [live.wrap_factory(f, i + 1, adapter_hint) for i, f in enumerate(fallbacks)]
+    def wrap(source: Any, index: int) -> Any:
+        if callable(source):
+            return live.wrap_factory(source, index, adapter_hint)
+        return live.one_shot(source, index, adapter_hint)
+
+    primary = wrap(stream, 0)
+    wrapped = [wrap(f, i + 1) for i, f in enumerate(fallbacks)]
     opts.update(live.hooks(opts))
     previous = recorder.on_error
 

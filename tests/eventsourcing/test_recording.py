@@ -293,3 +293,18 @@ async def test_reference_replay_result_callbacks_and_ranges():
 def test_recorded_event_types_keep_the_reference_values():
     assert [t.value for t in RecordedEventType][:10] == [
         "START", "TOKEN", "CHECKPOINT", "GUARDRAIL", "DRIFT", "RETRY", "FALLBACK", "CONTINUATION", "COMPLETE", "ERROR"]
+
+
+async def test_a_bare_iterator_is_recorded_once_and_not_retried():
+    async def cut():
+        yield l0.Event(l0.EventType.TOKEN, "a")
+        raise ConnectionError("connection reset")
+
+    store = InMemoryEventStore()
+    rec = EventRecorder(store)
+    stream = await rec.run(cut(), retry=l0.Retry(base_delay=0.001, max_delay=0.002))
+    with pytest.raises(ConnectionError):
+        await stream.read()
+    await rec.close()
+    kinds = [e.event.type.value for e in await store.get_events(rec.stream_id)]
+    assert kinds.count("ATTEMPT") == 1 and "TOKEN" in kinds and kinds.count("SOURCE_END") == 1
