@@ -122,7 +122,7 @@ async def store_table(kinds: list[str], sizes: list[int], repeat: int) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-async def _full_stack_once(server: Any, record: bool, tmp: Path, i: int) -> tuple[float, float]:
+async def _full_stack_once(server: Any, store: Any, i: int) -> tuple[float, float]:
     import l0
     from openai import AsyncOpenAI
 
@@ -135,17 +135,15 @@ async def _full_stack_once(server: Any, record: bool, tmp: Path, i: int) -> tupl
         return client.chat.completions.create(model=model, messages=[{"role": "user", "content": "x"}], stream=True)
 
     kw = scenario_kwargs("full")
-    store = SQLiteEventStore(tmp / f"rec-{i}.sqlite3") if record else None
     w0, c0 = time.perf_counter(), time.process_time()
-    if record:
+    if store is not None:
         rec = EventRecorder(store, batch_size=BATCH, flush_ms=50)
         stream = await rec.run(factory, **kw)
     else:
         stream = await l0.run(factory, **kw)
     text = await stream.read()
-    if record:
+    if store is not None:
         await rec.close()
-        await store.close()
     cpu, wall = time.process_time() - c0, time.perf_counter() - w0
     assert stream.state.token_count == 2000, stream.state.token_count
     assert len(text) > 0
@@ -153,23 +151,21 @@ async def _full_stack_once(server: Any, record: bool, tmp: Path, i: int) -> tupl
     return cpu, wall
 
 
-async def _synthetic_once(record: bool, tmp: Path, i: int) -> float:
+async def _synthetic_once(store: Any) -> float:
     import l0
 
     from l0._bench.scenarios import scenario_kwargs, token_factory
 
     kw = scenario_kwargs("full")
-    store = SQLiteEventStore(tmp / f"syn-{i}.sqlite3") if record else None
     c0 = time.process_time()
-    if record:
+    if store is not None:
         rec = EventRecorder(store, batch_size=BATCH, flush_ms=50)
         stream = await rec.run(token_factory(2000), **kw)
     else:
         stream = await l0.run(token_factory(2000), **kw)
     await stream.read()
-    if record:
+    if store is not None:
         await rec.close()
-        await store.close()
     return time.process_time() - c0
 
 
@@ -177,32 +173,37 @@ async def overhead(repeat: int) -> None:
     from l0.testing import FaultServer
 
     tmp = Path(tempfile.mkdtemp(prefix="l0-es-over-"))
+    # one long-lived store, as in production: its set-up (connection, tables) is not per stream
+    store = SQLiteEventStore(tmp / "recordings.sqlite3")
     try:
         async with FaultServer() as server:
             for i in range(2):  # warm-up: imports, connections, code paths
-                await _full_stack_once(server, False, tmp, 1000 + i)
-                await _full_stack_once(server, True, tmp, 2000 + i)
+                await _full_stack_once(server, None, i)
+                await _full_stack_once(server, store, i)
             plain, rec = [], []
             for i in range(repeat):
-                plain.append(await _full_stack_once(server, False, tmp, i))
-                rec.append(await _full_stack_once(server, True, tmp, i))
+                plain.append(await _full_stack_once(server, None, i))
+                rec.append(await _full_stack_once(server, store, i))
         pc, rc = statistics.median(c for c, _ in plain), statistics.median(c for c, _ in rec)
         pw, rw = statistics.median(w for _, w in plain), statistics.median(w for _, w in rec)
-        print("\nrecording overhead, 2,000-token 'full' stream (guardrails + drift + checkpoints), SQLite store,"
-              " batch 256 / 50 ms")
+        print("\nrecording overhead, 2,000-token 'full' stream (guardrails + drift + checkpoints), into an open"
+              " SQLite store, batch 256 / 50 ms")
         print(f"  openai SDK + fault server (full stack): CPU {pc * 1e3:.1f} ms -> {rc * 1e3:.1f} ms "
               f"(+{(rc / pc - 1) * 100:.1f}%), wall {pw * 1e3:.1f} ms -> {rw * 1e3:.1f} ms (+{(rw / pw - 1) * 100:.1f}%)")
-        for i in range(2):
-            await _synthetic_once(False, tmp, 3000 + i)
-            await _synthetic_once(True, tmp, 4000 + i)
-        sp = [await _synthetic_once(False, tmp, i) for i in range(repeat)]
-        sr = [await _synthetic_once(True, tmp, i) for i in range(repeat)]
+        for _ in range(2):
+            await _synthetic_once(None)
+            await _synthetic_once(store)
+        sp, sr = [], []
+        for _ in range(repeat):
+            sp.append(await _synthetic_once(None))
+            sr.append(await _synthetic_once(store))
         a, b = statistics.median(sp), statistics.median(sr)
         per_token = (b - a) / 2000 * 1e6
         print(f"  in-memory source (l0 alone, worst case): CPU {a * 1e3:.2f} ms -> {b * 1e3:.2f} ms "
               f"(+{(b / a - 1) * 100:.0f}%), i.e. {per_token:.2f} us per token recorded "
               f"= {per_token / 1000 * 100:.2f}% of a 1,000 tok/s stream's time budget")
     finally:
+        await store.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
 
