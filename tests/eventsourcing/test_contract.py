@@ -106,14 +106,17 @@ async def test_snapshots(any_store, sid):
     assert await any_store.get_snapshot_before(sid, 5) is None
 
 
-async def test_ttl_hides_expired_events(store_factory, sid):
-    for kind in ("memory", "file", "sqlite"):
-        store = await store_factory(kind, ttl=60_000)
-        await store.append_batch(sid, [TokenEvent(ts=now_ms() - 120_000, value="old"),
-                                       TokenEvent(ts=now_ms(), value="new")])
-        assert [e.event.value for e in await store.get_events(sid)] == ["new"], kind
-        assert await store.exists(sid), kind
-        await store.close()
+@pytest.mark.parametrize("kind", ["memory", "file", "sqlite", "postgres"])
+async def test_ttl_hides_expired_events(kind, store_factory, sid):
+    store = await store_factory(kind, ttl=60_000)
+    await store.append_batch(sid, [TokenEvent(ts=now_ms() - 120_000, value="old"),
+                                   TokenEvent(ts=now_ms(), value="new")])
+    assert [e.event.value for e in await store.get_events(sid)] == ["new"]
+    assert [e.event.value for e in await store.get_events_after(sid, -1)] == ["new"]
+    assert await store.exists(sid)
+    await store.append(sid + "x", TokenEvent(ts=now_ms() - 120_000, value="old"))
+    assert not await store.exists(sid + "x")
+    assert await store.get_last_event(sid + "x") is None
 
 
 async def test_bad_input_is_named(any_store):
