@@ -64,7 +64,8 @@ def options(fault: str, mode: str) -> dict[str, Any]:
     """The run options shared by the live run and its replay."""
     return dict(
         retry=l0.Retry(attempts=3, max_retries=6, base_delay=0.001, max_delay=0.002),
-        timeout=l0.Timeout(initial_token=150, inter_token=150) if fault in TIMED else None,
+        # generous enough that a loaded machine does not time out where the recording did not
+        timeout=l0.Timeout(initial_token=300, inter_token=300) if fault in TIMED else None,
         continue_from_last_good_token=mode == "resume",
     )
 
