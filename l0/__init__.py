@@ -74,6 +74,12 @@ _GROUPS: dict[str, tuple[str, ...]] = {
                          "create_state_machine"),
     "l0.metrics": ("Metrics", "MetricsSnapshot", "create_metrics", "get_global_metrics",
                    "reset_global_metrics"),
+    "l0.event_sourcing": (
+        "EventEnvelope", "EventRecorder", "EventReplayer", "EventSourcing", "EventStore",
+        "EventStoreWithSnapshots", "InMemoryEventStore", "RecordedEvent", "RecordedEventType",
+        "ReplayCallbacks", "ReplayComparison", "ReplayedState", "ReplayResult", "SerializedError",
+        "Snapshot", "StreamMetadata",
+    ),
 }
 
 _WHERE: dict[str, str] = {name: mod for mod, names in _GROUPS.items() for name in names}
