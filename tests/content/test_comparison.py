@@ -82,7 +82,7 @@ def pairs(draw) -> tuple[str, str]:
     return a, b
 
 
-@settings(max_examples=400)
+@settings(max_examples=200)
 @given(pairs())
 def test_levenshtein_equals_the_dp_matrix(pair: tuple[str, str]) -> None:
     a, b = pair
@@ -92,14 +92,14 @@ def test_levenshtein_equals_the_dp_matrix(pair: tuple[str, str]) -> None:
     assert levenshtein_similarity(a, b) == expected
 
 
-@settings(max_examples=400)
+@settings(max_examples=200)
 @given(pairs())
 def test_jaro_winkler_equals_the_formula(pair: tuple[str, str]) -> None:
     a, b = pair
     assert jaro_winkler_similarity(a, b) == ref_jaro_winkler(a, b)
 
 
-@settings(max_examples=400)
+@settings(max_examples=200)
 @given(pairs())
 def test_cosine_equals_the_formula(pair: tuple[str, str]) -> None:
     a, b = pair
