@@ -123,3 +123,21 @@ async def test_multimodal_events_flow_through_l0_run() -> None:
     assert stream.state.last_progress == Progress(percent=10)
     assert [p.url for p in stream.state.data_outputs] == ["img"]
     assert l0.Multimodal is Multimodal
+
+
+async def test_an_adapter_may_return_to_events_directly() -> None:
+    """The reference crashed here (it needed AdaptedEvent wrappers)."""
+
+    class ImageApiAdapter:
+        name = "image-api"
+
+        def detect(self, stream: Any) -> bool:
+            return False
+
+        def wrap(self, stream: Any, options: Any = None) -> AsyncIterator[Event]:
+            return Multimodal.to_events(stream, extract_text=lambda c: c.get("t"),
+                                        extract_data=lambda c: Multimodal.json(c["j"]).payload if "j" in c else None)
+
+    stream = await l0.run(lambda: _gen([{"j": {"n": 1}}, {"t": "ok"}]), adapter=ImageApiAdapter())
+    assert await stream.read() == "ok"
+    assert [p.json for p in stream.state.data_outputs] == [{"n": 1}]
