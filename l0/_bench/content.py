@@ -123,7 +123,7 @@ def _reference(python: str, cells: list[dict[str, Any]], repeat: int, budget: fl
     for cell in cells:
         label = _label(cell)
         if cell["op"] == "compare" and cell["algorithm"] != "cosine" and cell["size"] > 10_000:
-            small = [{**cell, "size": s, "repeat": 1} for s in (2_000, 8_000)]
+            small = [{**cell, "size": s, "repeat": 1} for s in (1_000, 3_000)]
             got = _worker(python, small, 1, budget)
             if got is None:
                 shown[label] = "n/a (timeout)"
