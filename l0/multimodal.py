@@ -18,7 +18,8 @@ __all__ = [
     "Multimodal", "ContentType", "DataPayload", "Event", "EventType", "Progress",
     "create_image_event", "create_audio_event", "create_video_event", "create_data_event",
     "create_progress_event", "create_token_event", "create_message_event", "create_complete_event",
-    "create_error_event", "create_json_event", "to_multimodal_events", "to_events", "to_events_with_messages",
+    "create_error_event", "create_json_event", "create_file_event", "create_binary_event", "to_multimodal_events",
+    "to_events", "to_events_with_messages",
 ]
 
 T = TypeVar("T")
@@ -210,7 +211,8 @@ async def to_multimodal_events(
             if extract_message is not None:
                 message = extract_message(chunk)
                 if message is not None:
-                    yield Event(type=EventType.MESSAGE, data={"value": message.get("value"), "role": message.get("role")})
+                    data = {"value": message.get("value"), "role": message.get("role")}
+                    yield Event(type=EventType.MESSAGE, data=data)
                     continue
             if extract_error is not None:
                 error = extract_error(chunk)

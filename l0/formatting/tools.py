@@ -217,7 +217,8 @@ def _xml(t: Tool) -> str:
     if params:
         lines.append("  <parameters>")
         for p in params:
-            attrs = f'name="{_xml_attr(p.name)}" type="{_xml_attr(p.type)}" required="{"true" if p.required else "false"}"'
+            required = "true" if p.required else "false"
+            attrs = f'name="{_xml_attr(p.name)}" type="{_xml_attr(p.type)}" required="{required}"'
             if p.description:
                 attrs += f' description="{_xml_attr(p.description)}"'
             lines.append(f"    <parameter {attrs}/>")

@@ -11,7 +11,6 @@ from ._chunking import chunk_document
 from ._document import DocumentWindow
 from ._process import (
     Processor, ProgressCallback, get_processing_stats, l0_with_window, merge_chunks, merge_results,
-    process_chunks,
 )
 from ._tokens import estimate_chars_for_tokens, estimate_tokens
 from ._types import (

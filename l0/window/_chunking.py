@@ -12,7 +12,7 @@ import re
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterator
 
-from ._tokens import ESTIMATE, Counter, resolve_counter
+from ._tokens import ESTIMATE, TokenCounter, resolve_counter
 from ._types import DocumentChunk, WindowConfig
 
 __all__ = ["chunk_document", "fixed_spans", "token_spans", "boundary_spans", "boundaries"]
@@ -22,7 +22,7 @@ _SENTENCE = re.compile(r"[.!?]+\s+")
 _SAMPLE = 1000
 
 
-def chars_per_token(document: str, counter: Counter) -> float:
+def chars_per_token(document: str, counter: TokenCounter) -> float:
     """Characters per token measured on the first 1000 characters (4.0 if that says nothing)."""
     sample = document[:_SAMPLE]
     if not sample:
@@ -92,7 +92,7 @@ def boundary_spans(points: list[int], size: int, overlap: int) -> Iterator[tuple
         i = max(k, i + 1, reach)
 
 
-def _spans(document: str, config: WindowConfig, counter: Counter) -> list[tuple[int, int]]:
+def _spans(document: str, config: WindowConfig, counter: TokenCounter) -> list[tuple[int, int]]:
     n = len(document)
     if config.strategy == "char":
         return list(fixed_spans(n, config.size, config.overlap))

@@ -44,7 +44,9 @@ async def _config(processor: Processor, chunk: DocumentChunk) -> ChunkProcessCon
     if isinstance(cfg, Mapping):
         cfg = ChunkProcessConfig(**cfg)
     if not isinstance(cfg, ChunkProcessConfig):
-        raise TypeError(f"processor must return a ChunkProcessConfig (or a dict of its fields), got {type(cfg).__name__}")
+        raise TypeError(
+            f"processor must return a ChunkProcessConfig (or a dict of its fields), got {type(cfg).__name__}"
+        )
     return cfg
 
 

@@ -8,12 +8,11 @@ encoding name is resolved with whichever is installed.
 from __future__ import annotations
 
 import importlib
-from bisect import bisect_right
 from collections.abc import Callable
 from functools import lru_cache
 from typing import Any, Protocol
 
-__all__ = ["estimate_tokens", "estimate_chars_for_tokens", "Counter", "resolve_counter"]
+__all__ = ["estimate_tokens", "estimate_chars_for_tokens", "TokenCounter", "resolve_counter"]
 
 
 def estimate_tokens(text: str) -> int:
@@ -26,7 +25,7 @@ def estimate_chars_for_tokens(tokens: int) -> int:
     return tokens * 4
 
 
-class Counter(Protocol):
+class TokenCounter(Protocol):
     """How a window counts tokens; ``offsets`` is None when token boundaries are unknown."""
 
     def count(self, text: str) -> int: ...
@@ -134,7 +133,7 @@ ESTIMATE = _Estimate()
 
 
 @lru_cache(maxsize=16)
-def _named(name: str) -> Counter:
+def _named(name: str) -> TokenCounter:
     errors = []
     try:
         tiktoken = importlib.import_module("tiktoken")
@@ -163,8 +162,8 @@ def _named(name: str) -> Counter:
     )
 
 
-def resolve_counter(spec: Any) -> Counter:
-    """The :class:`Counter` for ``WindowConfig.estimate_tokens``."""
+def resolve_counter(spec: Any) -> TokenCounter:
+    """The :class:`TokenCounter` for ``WindowConfig.estimate_tokens``."""
     if spec is None:
         return ESTIMATE
     if isinstance(spec, str):
@@ -181,7 +180,3 @@ def resolve_counter(spec: Any) -> Counter:
         f"an encoding name or None; got {type(spec).__name__}"
     )
 
-
-def token_index_at(offsets: list[int], pos: int) -> int:
-    """Index of the token containing character ``pos``."""
-    return max(bisect_right(offsets, pos) - 1, 0)
