@@ -3,10 +3,10 @@ navigation, stats, merging and l0_with_window."""
 
 from __future__ import annotations
 
-import os
 import asyncio
 import importlib
 import logging
+import os
 from collections.abc import AsyncIterator
 from typing import Any
 
