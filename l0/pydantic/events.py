@@ -118,6 +118,8 @@ class ObservabilityEventModel(L0Model):
 
     model_config = ConfigDict(extra="allow", populate_by_name=True)
     __l0__ = "l0.events:ObservabilityEvent"
+    # Required in the dataclass; ``{}`` here, as the reference documents (the reference model uses meta=None).
+    __l0_defaults__ = frozenset({"context", "meta"})
     _FROM_META: ClassVar[tuple[str, ...]] = (
         "attempt", "is_retry", "is_fallback", "duration_ms", "success", "token_count", "error", "reason",
     )
