@@ -9,8 +9,6 @@ with a loud reason; set ``L0_REQUIRE_ALL_MIRRORS=1`` to make such a skip a failu
 from __future__ import annotations
 
 import dataclasses
-import importlib
-import os
 import typing
 from enum import Enum
 from typing import Any
@@ -19,44 +17,8 @@ import pytest
 from pydantic import BaseModel
 
 import l0.pydantic as P
-from l0.pydantic._base import l0_enum_of, resolve
-
-MODELS = [getattr(P, n) for n in P.__all__
-          if isinstance(getattr(P, n), type) and issubclass(getattr(P, n), BaseModel) and n != "L0Model"]
-ENUMS = [getattr(P, n) for n in P.__all__ if isinstance(getattr(P, n), type) and issubclass(getattr(P, n), Enum)]
-MIRRORS = sorted((m.__l0__, m) for m in MODELS if m.__l0__)
-
-# Models with no l0 dataclass: the TS telemetry shape, Error.to_json()'s dict, typed event payloads.
-NO_DATACLASS = {
-    "TelemetryModel", "TelemetryMetricsModel", "TelemetryNetworkModel", "TelemetryGuardrailsModel",
-    "TelemetryDriftModel", "TelemetryContinuationModel", "SerializedErrorModel", "SessionStartEventModel",
-    "SessionEndEventModel", "RetryAttemptEventModel", "CompleteEventModel", "ErrorEventModel",
-}
-# The consensus enums mirror Literal aliases.
-LITERALS = {
-    "StrategyModel": "l0.consensus:Strategy",
-    "ConflictResolutionModel": "l0.consensus:ConflictResolution",
-    "AgreementTypeModel": "l0.consensus:AgreementType",
-    "DisagreementSeverityModel": "l0.consensus:DisagreementSeverity",
-}
-# Values our enums keep beyond l0's (the reference models' DRIFT_CHECK_START/END).
-ENUM_EXTRAS = {"ObservabilityEventTypeModel": {"DRIFT_CHECK_START", "DRIFT_CHECK_END"}}
-
-
-def mirrored(path: str) -> Any:
-    """Resolve ``module:Class``; skip loudly (or fail under L0_REQUIRE_ALL_MIRRORS=1) if the module is absent."""
-    module = path.partition(":")[0]
-    try:
-        importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name is None or not module.startswith(exc.name):
-            raise
-        reason = f"NOT CHECKED: {path} -- module {module} is not in this build yet; re-run after merging it"
-        if os.environ.get("L0_REQUIRE_ALL_MIRRORS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return resolve(path)  # a present module without the class fails here
-
+from l0.pydantic._base import l0_enum_of
+from pydantic_support import ENUM_EXTRAS, ENUMS, LITERALS, MIRRORS, MODELS, NO_DATACLASS, mirrored
 
 def test_the_86_reference_names_are_exported() -> None:
     reference = [n for n in P.__all__ if n not in ("L0Model", "ConsensusTelemetryModel")]
