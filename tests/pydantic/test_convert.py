@@ -35,18 +35,19 @@ def test_every_mirrored_dataclass_has_a_sample() -> None:
     assert {path for path, _ in MIRRORS} == set(SAMPLES)
 
 
-@pytest.mark.parametrize(("path", "model"), MIRRORS, ids=[m.__name__ for _, m in MIRRORS])
+# PipelineStep needs its callables: test_pipeline_step_needs_fn.
+ROUND_TRIP = [(path, model) for path, model in MIRRORS if SAMPLES[path] is not None]
+
+
+@pytest.mark.parametrize(("path", "model"), ROUND_TRIP, ids=[m.__name__ for _, m in ROUND_TRIP])
 def test_round_trip_through_the_model(path: str, model: type) -> None:
     cls = mirrored(path)
-    build = SAMPLES[path]
-    if build is None:
-        pytest.skip(f"{path} needs callables; see test_pipeline_step_needs_fn")
-    obj = build(resolve)
+    obj = SAMPLES[path](resolve)
     m = model.from_l0(obj)
     back = m.to_l0()
     assert type(back) is cls
     assert norm(back) == norm(obj)
-    if not any(isinstance(getattr(obj, f.name), BaseException) for f in dataclasses.fields(obj)):
+    if "exception" not in repr(norm(obj)):  # exceptions come back as Exception(message)
         assert back == obj
     # JSON round trip of the model (aliases on the wire).
     again = model.model_validate_json(m.model_dump_json(by_alias=True))
