@@ -209,7 +209,8 @@ class StateModel(L0Model):
     finish_reason: str | None = None
 
 
-# Per-run telemetry (the TypeScript sibling's L0Telemetry shape); times in seconds.
+# Per-run telemetry (the TypeScript sibling's L0Telemetry shape). ``TelemetryModel.from_l0``
+# reads l0's flat per-run record (``l0.monitoring.RunTelemetry``: times in seconds).
 
 
 class TelemetryMetricsModel(L0Model):
@@ -249,6 +250,9 @@ class TelemetryContinuationModel(L0Model):
 
 
 class TelemetryModel(L0Model):
+    """Per-run telemetry. ``from_l0`` also accepts ``stream.telemetry`` (a
+    ``RunTelemetry``; times in seconds), regrouping its flat fields."""
+
     session_id: str
     start_time: float
     end_time: float | None = None
@@ -259,3 +263,34 @@ class TelemetryModel(L0Model):
     drift: TelemetryDriftModel | None = None
     continuation: TelemetryContinuationModel | None = None
     metadata: dict[str, Any] | None = None
+
+    @classmethod
+    def from_l0(cls, obj: Any) -> Any:
+        if isinstance(obj, cls) or not (hasattr(obj, "stream_id") and hasattr(obj, "started_at")):
+            return super().from_l0(obj)
+        by_rule_and_severity: dict[str, dict[str, int]] = {}
+        for (rule, severity), count in (getattr(obj, "violation_kinds", None) or {}).items():
+            by_rule_and_severity.setdefault(rule, {})[severity] = count
+        continuations = getattr(obj, "continuations", 0)
+        return cls(
+            session_id=obj.stream_id,
+            start_time=obj.started_at,
+            end_time=obj.ended_at,
+            duration=obj.duration,
+            metrics=TelemetryMetricsModel(
+                time_to_first_token=obj.time_to_first_token, avg_inter_token_time=obj.avg_inter_token_time,
+                tokens_per_second=obj.tokens_per_second, total_tokens=obj.token_count,
+                total_retries=obj.total_retries, network_retry_count=obj.network_retries,
+                model_retry_count=obj.model_retries),
+            network=TelemetryNetworkModel(error_count=obj.network_errors,
+                                          errors_by_type=dict(obj.network_errors_by_type)),
+            guardrails=TelemetryGuardrailsModel(
+                violation_count=obj.violations, violations_by_rule=dict(obj.violations_by_rule),
+                violations_by_rule_and_severity=by_rule_and_severity,
+                violations_by_severity=dict(obj.violations_by_severity)),
+            drift=TelemetryDriftModel(detected=obj.drift_detected, types=list(obj.drift_types)),
+            continuation=TelemetryContinuationModel(
+                enabled=bool(continuations or obj.continuation_used), used=obj.continuation_used,
+                continuation_count=continuations),
+            metadata=dict(obj.metadata) if obj.metadata else None,
+        )

@@ -165,3 +165,37 @@ def test_data_payload_json_alias() -> None:
     assert m.json_data == {"x": 1}
     assert m.model_dump(by_alias=True)["json"] == {"x": 1}
     assert m.to_l0().json == {"x": 1}
+
+
+# The fields of l0.monitoring.RunTelemetry (built on the monitoring branch) that TelemetryModel reads.
+RUN_TELEMETRY_FIELDS = {
+    "stream_id", "started_at", "ended_at", "duration", "time_to_first_token", "avg_inter_token_time",
+    "tokens_per_second", "token_count", "total_retries", "model_retries", "network_retries", "network_errors",
+    "network_errors_by_type", "violations", "violations_by_rule", "violations_by_severity", "violation_kinds",
+    "drift_detected", "drift_types", "continuations", "continuation_used", "metadata",
+}
+
+
+def test_telemetry_model_from_a_run_telemetry_record() -> None:
+    from types import SimpleNamespace
+
+    record = SimpleNamespace(
+        stream_id="s1", started_at=100.0, ended_at=101.5, duration=1.5, time_to_first_token=0.2,
+        avg_inter_token_time=0.01, tokens_per_second=40.0, token_count=60, total_retries=2, model_retries=1,
+        network_retries=1, network_errors=1, network_errors_by_type={"econnreset": 1}, violations=2,
+        violations_by_rule={"json": 2}, violations_by_severity={"error": 1, "warning": 1},
+        violation_kinds={("json", "error"): 1, ("json", "warning"): 1}, drift_detected=True,
+        drift_types=["repetition"], continuations=1, continuation_used=True, metadata={"model": "m"})
+    m = P.TelemetryModel.from_l0(record)
+    assert (m.session_id, m.start_time, m.end_time, m.duration) == ("s1", 100.0, 101.5, 1.5)
+    assert m.metrics.total_tokens == 60 and m.metrics.network_retry_count == 1 and m.metrics.time_to_first_token == 0.2
+    assert m.network.errors_by_type == {"econnreset": 1}
+    assert m.guardrails.violations_by_rule_and_severity == {"json": {"error": 1, "warning": 1}}
+    assert m.drift.types == ["repetition"] and m.continuation.used and m.continuation.continuation_count == 1
+    assert P.TelemetryModel.model_validate_json(m.model_dump_json()) == m
+
+
+def test_run_telemetry_still_has_the_fields_the_model_reads() -> None:
+    cls = mirrored("l0.monitoring:RunTelemetry")
+    missing = RUN_TELEMETRY_FIELDS - {f.name for f in dataclasses.fields(cls)}
+    assert not missing, f"RunTelemetry lost {sorted(missing)}; update TelemetryModel.from_l0"
