@@ -142,6 +142,7 @@ class ObservabilityEventModel(L0Model):
     @classmethod
     def _lift_meta(cls, data: Any) -> Any:
         if isinstance(data, dict):
+            data = {**data, **{k: {} for k in ("meta", "context") if k in data and data[k] is None}}
             meta = data.get("meta")
             if isinstance(meta, dict) and meta:
                 lifted = {snake_case(k): v for k, v in meta.items()}

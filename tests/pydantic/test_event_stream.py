@@ -101,3 +101,10 @@ def test_generic_model_keeps_unknown_top_level_keys() -> None:
     assert m.ts == 5.0 and m.model_extra == {"host": "h"} and m.meta == {"maxAttempts": 3}
     with pytest.raises(ValidationError, match="type"):
         P.ObservabilityEventModel.model_validate({"type": "NOPE", "ts": 1.0, "stream_id": "s"})
+
+
+def test_explicit_none_meta_is_an_empty_dict() -> None:
+    """The reference's model defaulted ``meta`` to None; passing None still validates."""
+    m = P.ObservabilityEventModel(type="TOKEN", ts=1.0, stream_id="s", meta=None, context=None)
+    assert m.meta == {} and m.context == {}
+    assert m.to_l0().meta == {}
