@@ -24,7 +24,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "l0.stream": ("consume_stream", "get_text"),
     "l0.runtime": ("TimeoutError", "LifecycleCallbacks", "StreamContext", "_internal_run"),
-    "l0.client": ("WrappedClient",),
+    "l0.client": ("WrappedClient", "native_stream"),
     "l0.errors": (
         "Error", "ErrorCode", "ErrorContext", "FailureType", "RecoveryStrategy",
         "RecoveryPolicy", "NetworkError", "NetworkErrorType", "NetworkErrorAnalysis",

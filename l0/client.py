@@ -25,9 +25,18 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
 from l0.adapters.openai import OpenAIAdapter, stream_info
+from l0.native import (
+    TRANSPORTS,
+    NativeAdapter,
+    NativeTransportNotSupportedError,
+    check_native_client,
+    native_create,
+    native_options,
+)
 
 DEFAULT_CONTINUATION_PROMPT = (
     "Your previous answer was interrupted. Continue it exactly from where it stopped, "
@@ -48,6 +57,7 @@ _FIELDS = (
     "buffer_tool_calls",
     "continue_from_last_good_token",
     "build_continuation_prompt",
+    "transport",
 )
 
 
@@ -86,8 +96,18 @@ class ClientConfig:
         buffer_tool_calls: bool = False,
         continue_from_last_good_token: Any = True,
         build_continuation_prompt: Callable[[str], str] | None = None,
+        transport: str = "sdk",
         run_options: Mapping[str, Any] | None = None,
     ) -> None:
+        if transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {', '.join(map(repr, TRANSPORTS))}, got {transport!r}")
+        if transport == "native":
+            native_options(adapter)  # raises for adapters the native transport cannot honour
+            if (run_options or {}).get("keep_raw_chunks"):
+                raise NativeTransportNotSupportedError(
+                    "keep_raw_chunks needs provider chunk objects, which transport='native' never builds; "
+                    "use transport='sdk' to keep raw chunks"
+                )
         if retry is None:
             from l0.types import Retry
 
@@ -120,6 +140,7 @@ class ClientConfig:
         self.buffer_tool_calls = bool(buffer_tool_calls)
         self.continue_from_last_good_token = continue_from_last_good_token
         self.build_continuation_prompt = build_continuation_prompt
+        self.transport = transport
         self.run_options = dict(run_options or {})
 
     def as_dict(self) -> dict[str, Any]:
@@ -235,7 +256,7 @@ class WrappedCompletions:
             guardrails=cfg.guardrails,
             retry=cfg.retry,
             timeout=cfg.timeout,
-            adapter=cfg.adapter if cfg.adapter is not None else OpenAIAdapter(raw_chunks=bool(keep_raw)),
+            adapter=self._adapter(bool(keep_raw)),
             on_event=cfg.on_event,
             context=cfg.context,
             buffer_tool_calls=cfg.buffer_tool_calls,
@@ -243,6 +264,12 @@ class WrappedCompletions:
             build_continuation_prompt=cfg.build_continuation_prompt,
             **options,
         )
+
+    def _adapter(self, keep_raw: bool) -> Any:
+        cfg = self._config
+        if cfg.transport == "native":
+            return NativeAdapter()
+        return cfg.adapter if cfg.adapter is not None else OpenAIAdapter(raw_chunks=keep_raw)
 
     def _fallback(self, fb: Any, kwargs: dict[str, Any], last: list[Any]) -> Callable[..., Any]:
         if isinstance(fb, str):
@@ -252,6 +279,9 @@ class WrappedCompletions:
         return fb
 
     def _factory(self, kwargs: dict[str, Any], last: list[Any]) -> Callable[[Any], Any]:
+        if self._config.transport == "native":
+            options = native_options(self._config.adapter)
+            return _make_factory(partial(native_create, self._completions, options), kwargs, last)
         return _make_factory(self._completions.create, kwargs, last)
 
 
@@ -272,6 +302,23 @@ def completion_factory(create: Callable[..., Any], /, **kwargs: Any) -> Callable
     if not callable(create):
         raise TypeError(f"create must be callable (e.g. litellm.acompletion), got {type(create).__name__}")
     return _make_factory(create, kwargs, [None])
+
+
+def native_stream(client: Any, /, *, adapter_options: Any = None, **kwargs: Any) -> Callable[[Any], Any]:
+    """A stream factory for ``l0.run`` that reads ``client``'s chat completions with the native transport.
+
+    ``client`` is an ``openai.AsyncOpenAI`` (or compatible); ``kwargs`` are the
+    ``chat.completions.create`` arguments (``stream=True`` is implied)::
+
+        stream = await l0.run(l0.native_stream(client, model="gpt-4o", messages=msgs),
+                              continue_from_last_good_token=True)
+
+    ``adapter_options`` takes an ``OpenAIAdapterOptions``. Continuation and
+    tool-call restarts work as with :func:`completion_factory`.
+    """
+    completions = check_native_client(client)
+    options = native_options(adapter_options)
+    return _make_factory(partial(native_create, completions, options), {**kwargs, "stream": True}, [None])
 
 
 def _make_factory(create: Callable[..., Any], kwargs: dict[str, Any], last: list[Any]) -> Callable[[Any], Any]:
@@ -340,12 +387,15 @@ def wrap_client(
     buffer_tool_calls: bool = False,
     continue_from_last_good_token: Any = True,
     build_continuation_prompt: Callable[[str], str] | None = None,
+    transport: str = "sdk",
     **run_options: Any,
 ) -> WrappedClient:
     """Wrap an OpenAI-compatible client (anything with ``chat.completions.create``).
 
-    Extra keyword arguments are further ``l0.run`` options (``callbacks``,
-    ``check_intervals``, ``drift_detector``, ``on_retry`` ...).
+    ``transport="native"`` reads streamed answers with l0's own SSE/JSON path
+    instead of the SDK's chunk models (same requests, errors and events; see
+    :mod:`l0.native`). Extra keyword arguments are further ``l0.run`` options
+    (``callbacks``, ``check_intervals``, ``drift_detector``, ``on_retry`` ...).
     """
     chat = getattr(client, "chat", None)
     if chat is None or getattr(chat, "completions", None) is None:
@@ -353,6 +403,8 @@ def wrap_client(
             f"client must have chat.completions.create (an OpenAI-compatible client), got {type(client).__name__}"
         )
     _check_run_options(run_options)
+    if transport == "native":
+        check_native_client(client)
     config = ClientConfig(
         fallbacks=fallbacks,
         guardrails=guardrails,
@@ -367,6 +419,7 @@ def wrap_client(
         buffer_tool_calls=buffer_tool_calls,
         continue_from_last_good_token=continue_from_last_good_token,
         build_continuation_prompt=build_continuation_prompt,
+        transport=transport,
         run_options=run_options,
     )
     return WrappedClient(client, config)
@@ -381,5 +434,6 @@ __all__ = [
     "WrappedCompletions",
     "completion_factory",
     "continuation_messages",
+    "native_stream",
     "wrap_client",
 ]
