@@ -295,6 +295,7 @@ async def run_paced(chunks: int, concurrency: tuple[int, ...] = (10, 50), rounds
                              http_client=_sdk_http_client(limits))
         wrapped = l0.wrap(client)
         native = l0.wrap(client, transport="native")
+        aio_client = _aiohttp_client(base_url, max(concurrency) + 10)
         floor = _floor_reader(base_url)
         model = f"clean:words={chunks},delay={1 / PACED_RATE}"
 
@@ -318,6 +319,9 @@ async def run_paced(chunks: int, concurrency: tuple[int, ...] = (10, 50), rounds
             "sdk": sdk, "sdk+l0": lambda: via_l0(wrapped), "native+l0": lambda: via_l0(native),
             "floor": lambda: floor(model),
         }
+        if aio_client is not None:
+            # The same client with the SDK's own aiohttp pool (openai.DefaultAioHttpClient).
+            workloads["native+l0/aiohttp"] = lambda: via_l0(l0.wrap(aio_client, transport="native"))
         for conc in concurrency:
             for name, fn in workloads.items():
                 await asyncio.gather(*(fn() for _ in range(min(conc, 4))))  # warm the pool
@@ -334,10 +338,24 @@ async def run_paced(chunks: int, concurrency: tuple[int, ...] = (10, 50), rounds
                 rows.append({"workload": name, "streams": conc, "cpu_us": cpu_us, "chunks_per_s": total / wall,
                              "streams_per_core": 1e6 / (PACED_RATE * cpu_us)})
         await floor.aclose()
+        if aio_client is not None:
+            await aio_client.close()
     finally:
         proc.terminate()
         proc.wait(timeout=10)
     return {"rate": PACED_RATE, "chunks": chunks, "rows": rows}
+
+
+def _aiohttp_client(base_url: str, connections: int) -> Any:
+    """``AsyncOpenAI`` on the SDK's aiohttp pool (``openai.DefaultAioHttpClient``), or None if unavailable."""
+    import openai
+
+    try:
+        limits = __import__("httpx2" if _sdk_uses_httpx2() else "httpx").Limits(max_connections=connections)
+        http = openai.DefaultAioHttpClient(limits=limits)
+    except (AttributeError, RuntimeError, ImportError):
+        return None
+    return openai.AsyncOpenAI(base_url=base_url, api_key="bench", max_retries=0, http_client=http)
 
 
 def _sdk_uses_httpx2() -> bool:
