@@ -321,8 +321,41 @@ def native_stream(client: Any, /, *, adapter_options: Any = None, **kwargs: Any)
     return _make_factory(partial(native_create, completions, options), {**kwargs, "stream": True}, [None])
 
 
-def _make_factory(create: Callable[..., Any], kwargs: dict[str, Any], last: list[Any]) -> Callable[[Any], Any]:
-    """A per-attempt factory; ``last`` (shared by a fallback chain) holds the previous attempt's stream."""
+def messages_factory(create: Callable[..., Any], /, **kwargs: Any) -> Callable[[Any], Any]:
+    """A stream factory for ``l0.run`` over Anthropic's ``messages.create`` (continuation by assistant prefill).
+
+    ::
+
+        client = anthropic.AsyncAnthropic(max_retries=0)
+        stream = await l0.run(
+            messages_factory(client.messages.create, model="claude-sonnet-4-5", max_tokens=1024,
+                             messages=msgs, stream=True),
+            continue_from_last_good_token=True,
+        )
+
+    On a continuation the checkpoint is appended as a final assistant message
+    (Anthropic continues a prefilled answer; trailing whitespace is stripped,
+    which the API requires, and l0 removes any overlap); after a failure in the
+    middle of a tool call the original request is re-sent.
+    """
+    if not callable(create):
+        raise TypeError(f"create must be callable (e.g. client.messages.create), got {type(create).__name__}")
+    return _make_factory(create, kwargs, [None], prefill_messages)
+
+
+def prefill_messages(messages: list[Any], checkpoint: str, prompt: str | None = None) -> list[Any]:
+    """``messages`` plus the partial answer as a final assistant message (Anthropic prefill); ``prompt`` is unused."""
+    return [*messages, {"role": "assistant", "content": checkpoint.rstrip()}]
+
+
+def _make_factory(create: Callable[..., Any], kwargs: dict[str, Any], last: list[Any],
+                  extend: Callable[..., list[Any]] | None = None) -> Callable[[Any], Any]:
+    """A per-attempt factory; ``last`` (shared by a fallback chain) holds the previous attempt's stream.
+
+    ``extend(messages, checkpoint, prompt)`` builds a continuation's messages (default:
+    :func:`continuation_messages`).
+    """
+    extend = extend or continuation_messages
 
     async def factory(ctx: Any) -> Any:
         call = kwargs
@@ -335,7 +368,7 @@ def _make_factory(create: Callable[..., Any], kwargs: dict[str, Any], last: list
             and not interrupted_tool_call
         ):
             call = dict(kwargs)
-            call["messages"] = continuation_messages(
+            call["messages"] = extend(
                 kwargs.get("messages") or [], ctx.checkpoint, getattr(ctx, "continuation_prompt", None)
             )
         result = create(**call)
@@ -434,6 +467,8 @@ __all__ = [
     "WrappedCompletions",
     "completion_factory",
     "continuation_messages",
+    "messages_factory",
     "native_stream",
+    "prefill_messages",
     "wrap_client",
 ]
