@@ -28,6 +28,7 @@ from collections.abc import Callable, Mapping
 from functools import partial
 from typing import Any
 
+from l0.adapters.anthropic import AnthropicAdapter
 from l0.adapters.openai import OpenAIAdapter, stream_info
 from l0.native import (
     TRANSPORTS,
@@ -157,13 +158,16 @@ class ClientConfig:
 class WrappedClient:
     """An OpenAI-compatible client whose streaming completions run through ``l0``."""
 
-    __slots__ = ("_client", "_config", "chat")
+    __slots__ = ("_client", "_config", "chat", "messages")
 
     def __init__(self, client: Any, config: ClientConfig | None = None) -> None:
         self._client = client
         self._config = config if config is not None else ClientConfig()
         chat = getattr(client, "chat", None)
         self.chat = WrappedChat(client, chat, self._config) if chat is not None else None
+        if chat is None and _is_anthropic(client):
+            # Anthropic's Messages API: continuation by assistant prefill, the Anthropic adapter.
+            self.messages = WrappedCompletions(client.messages, self._config, anthropic=True)
 
     @property
     def unwrapped(self) -> Any:
@@ -220,13 +224,15 @@ class WrappedChat:
 
 
 class WrappedCompletions:
-    """``client.chat.completions`` whose ``create(stream=True)`` returns an ``l0`` Stream."""
+    """``client.chat.completions`` (or an Anthropic client's ``messages``) whose ``create(stream=True)``
+    returns an ``l0`` Stream."""
 
-    __slots__ = ("_completions", "_config")
+    __slots__ = ("_completions", "_config", "_anthropic")
 
-    def __init__(self, completions: Any, config: ClientConfig) -> None:
+    def __init__(self, completions: Any, config: ClientConfig, *, anthropic: bool = False) -> None:
         self._completions = completions
         self._config = config
+        self._anthropic = anthropic
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -269,7 +275,11 @@ class WrappedCompletions:
         cfg = self._config
         if cfg.transport == "native":
             return NativeAdapter()
-        return cfg.adapter if cfg.adapter is not None else OpenAIAdapter(raw_chunks=keep_raw)
+        if cfg.adapter is not None:
+            return cfg.adapter
+        if self._anthropic:
+            return AnthropicAdapter(raw_chunks=keep_raw)
+        return OpenAIAdapter(raw_chunks=keep_raw)
 
     def _fallback(self, fb: Any, kwargs: dict[str, Any], last: list[Any]) -> Callable[..., Any]:
         if isinstance(fb, str):
@@ -282,7 +292,7 @@ class WrappedCompletions:
         if self._config.transport == "native":
             options = native_options(self._config.adapter)
             return _make_factory(partial(native_create, self._completions, options), kwargs, last)
-        return _make_factory(self._completions.create, kwargs, last)
+        return _make_factory(self._completions.create, kwargs, last, prefill_messages if self._anthropic else None)
 
 
 def completion_factory(create: Callable[..., Any], /, **kwargs: Any) -> Callable[[Any], Any]:
@@ -394,6 +404,13 @@ def continuation_messages(messages: list[Any], checkpoint: str, prompt: str | No
     ]
 
 
+def _is_anthropic(client: Any) -> bool:
+    """An ``anthropic`` SDK client (``AsyncAnthropic``, Bedrock/Vertex variants): ``messages.create`` from there."""
+    module = type(client).__module__ or ""
+    create = getattr(getattr(client, "messages", None), "create", None)
+    return create is not None and (module == "anthropic" or module.startswith("anthropic."))
+
+
 def _check_run_options(run_options: Mapping[str, Any]) -> None:
     """Reject misspelt options at wrap time rather than at the first streaming call."""
     if not run_options:
@@ -431,12 +448,18 @@ def wrap_client(
     (``callbacks``, ``check_intervals``, ``drift_detector``, ``on_retry`` ...).
     """
     chat = getattr(client, "chat", None)
-    if chat is None or getattr(chat, "completions", None) is None:
+    if (chat is None or getattr(chat, "completions", None) is None) and not _is_anthropic(client):
         raise TypeError(
-            f"client must have chat.completions.create (an OpenAI-compatible client), got {type(client).__name__}"
+            "client must have chat.completions.create (an OpenAI-compatible client) or be an anthropic client "
+            f"with messages.create, got {type(client).__name__}"
         )
     _check_run_options(run_options)
     if transport == "native":
+        if chat is None:
+            raise NativeTransportNotSupportedError(
+                "transport='native' reads OpenAI-compatible chat completions only; an anthropic client streams "
+                "through its SDK (transport='sdk')"
+            )
         check_native_client(client)
     config = ClientConfig(
         fallbacks=fallbacks,

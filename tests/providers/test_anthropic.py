@@ -173,3 +173,21 @@ def test_messages_factory_checks_its_argument() -> None:
 def test_adapter_rejects_bad_options() -> None:
     with pytest.raises(TypeError, match="raw_chunks must be a bool"):
         AnthropicAdapter(raw_chunks=1)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("mode", ["restart", "resume"])
+async def test_wrapped_anthropic_client_resumes_by_prefill(mode: str, server: FaultServer) -> None:
+    wrapped = l0.wrap(client_for(server), retry=fast_retry(), continue_from_last_good_token=(mode == "resume"))
+    stream = await wrapped.messages.create(model="cut:after=7", max_tokens=256, messages=USER, stream=True)
+    assert await stream.read() == numbered_text(30)
+    assert [r.resumed_at for r in server.requests] == [None, 7 if mode == "resume" else None]
+    if mode == "resume":
+        assert server.requests[1].messages[-1] == {"role": "assistant", "content": numbered_text(7)}
+    assert wrapped.api_key == "test"  # other attributes are forwarded to the client
+
+
+def test_native_transport_is_refused_for_anthropic(server: FaultServer) -> None:
+    from l0.native import NativeTransportNotSupportedError
+
+    with pytest.raises(NativeTransportNotSupportedError, match="chat completions only"):
+        l0.wrap(client_for(server), transport="native")
