@@ -139,7 +139,9 @@ class AnthropicAdapter:
                         stop_reason = reason
                     usage = _get(raw, "usage")
                     if usage is not None:
-                        usage_out = _get(usage, "output_tokens") or usage_out
+                        out = _get(usage, "output_tokens")
+                        if out is not None:  # 0 is a count, not "absent"
+                            usage_out = out
         except Exception as exc:
             _mark_overloaded(exc)
             raise

@@ -191,3 +191,16 @@ def test_native_transport_is_refused_for_anthropic(server: FaultServer) -> None:
 
     with pytest.raises(NativeTransportNotSupportedError, match="chat completions only"):
         l0.wrap(client_for(server), transport="native")
+
+
+async def test_dict_events_and_zero_usage_are_kept() -> None:
+    async def events() -> Any:
+        yield {"type": "message_start", "message": {"id": "m1", "model": "x", "usage": {"input_tokens": 0,
+                                                                                     "output_tokens": 3}}}
+        yield {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": "hi"}}
+        yield {"type": "message_delta", "delta": {"stop_reason": "refusal"}, "usage": {"output_tokens": 0}}
+
+    out = [ev async for ev in AnthropicAdapter(raw_chunks=False).wrap(events())]
+    assert [e.text for e in out if e.type == EventType.TOKEN] == ["hi"]
+    assert out[-1].usage == {"input_tokens": 0, "output_tokens": 0, "total_tokens": 0}
+    assert out[-1].finish_reason == "content_filter"
