@@ -32,6 +32,7 @@ docs/providers.md for what it does not support.
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 from collections.abc import AsyncIterator
 from typing import Any
@@ -78,7 +79,7 @@ def check_native_client(client: Any) -> Any:
             f"chat.completions has with_streaming_response; got {type(client).__name__}. "
             "Use transport='sdk' for other clients"
         )
-    if not asyncio.iscoroutinefunction(getattr(completions, "create", None)) and not _is_async_client(client):
+    if not inspect.iscoroutinefunction(getattr(completions, "create", None)) and not _is_async_client(client):
         raise NativeTransportNotSupportedError(
             f"transport='native' needs an async client (openai.AsyncOpenAI), got {type(client).__name__}"
         )
@@ -260,7 +261,8 @@ async def _drain(response: Any, errors: tuple[type[BaseException], ...]) -> None
     """Read what is left of an HTTP/1.1 body after ``[DONE]`` so the connection can be reused."""
 
     async def rest() -> None:
-        async for _ in response.aiter_raw():
+        # The transport's byte stream itself (as the SDK drains): no decoding of what follows [DONE].
+        async for _ in response.stream:
             pass
 
     try:

@@ -160,6 +160,18 @@ async def test_watchdog_timeout_closes_the_response(server: FaultServer) -> None
     assert opened and opened[0].response.is_closed
 
 
+async def test_the_connection_is_reused_after_done(server: FaultServer) -> None:
+    client = async_client(server.base_url)
+    wrapped = l0.wrap(client, transport="native")
+    for _ in range(3):
+        stream = await wrapped.chat.completions.create(model="clean:words=40", messages=USER, stream=True)
+        await stream.read()
+    # The SDK's own pool (httpx/httpx2 transport -> httpcore pool): one connection served all three.
+    connections = client._client._transport._pool.connections
+    assert len(connections) == 1
+    assert "Request Count: 3" in repr(connections[0])
+
+
 async def test_a_stream_is_iterated_once(server: FaultServer) -> None:
     ns = await native_create(async_client(server.base_url).chat.completions, None, model="clean:words=2",
                              messages=USER, stream=True)
