@@ -146,7 +146,7 @@ def assert_same(sdk: dict[str, Any], native: dict[str, Any]) -> None:
 @pytest.mark.parametrize("mode", ["restart", "resume"])
 @pytest.mark.parametrize("case", list(CASES))
 async def test_native_matches_sdk_when_retrying(case: str, mode: str, server: FaultServer, matrix_cell: Any) -> None:
-    if case in FAULTS:
+    if case in FAULTS or case == "tool_cut":
         matrix_cell(case, mode, "native=sdk")
     spec = CASES[case]
     runs = {t: await transcript(server, t, spec, mode=mode, retry=fast_retry(), timeout=timeouts(case))
@@ -169,7 +169,8 @@ async def test_native_matches_sdk_when_the_error_reaches_the_consumer(case: str,
 
 
 @pytest.mark.parametrize("mode", ["restart", "resume"])
-async def test_native_matches_sdk_across_fallbacks(mode: str, server: FaultServer) -> None:
+async def test_native_matches_sdk_across_fallbacks(mode: str, server: FaultServer, matrix_cell: Any) -> None:
+    matrix_cell("fallback", mode, "native=sdk")
     retry = Retry(attempts=1, max_retries=1, base_delay=0.01, max_delay=0.02)
     runs = {t: await transcript(server, t, "cut:after=5,times=all", mode=mode, retry=retry,
                                 timeout=timeouts("cut"), fallbacks=["backup"]) for t in TRANSPORTS}
