@@ -146,6 +146,7 @@ async def run_bench(chunks: int, rounds: int) -> dict[str, Any]:
                 if n != chunks:
                     raise RuntimeError(f"{name} saw {n} tokens, expected {chunks}")
         await floor.aclose()
+        await client.close()
     finally:
         proc.terminate()
         proc.wait(timeout=10)
@@ -213,7 +214,7 @@ def format_markdown(r: dict[str, Any]) -> str:
     )
     return f"""## Through the real openai SDK over loopback
 
-`python -m l0._bench.sdk_throughput --chunks {r['chunks']} --rounds {r['rounds']}` (Python {r['python']},
+`python -m l0._bench.sdk_throughput --chunks {r['chunks']} --rounds {r['rounds']}{_paced_flags(r)}` (Python {r['python']},
 l0 backend `{r['backend']}`). The fault server runs in a subprocess; CPU time is the client process only.
 
 | workload | tokens/s (wall, median) | CPU µs/chunk (min) | CPU µs/chunk (median) |
@@ -228,6 +229,11 @@ l0 backend `{r['backend']}`). The fault server runs in a subprocess; CPU time is
   {r['native_vs_sdk_l0']:.1f}x less than `sdk+l0`; the floor (`httpx` + `orjson`, no l0) is
   {r['cpu_us_per_chunk_min']['floor']:.2f} µs.
 {_paced_markdown(r.get("paced"))}"""
+
+
+def _paced_flags(r: dict[str, Any]) -> str:
+    paced = r.get("paced")
+    return f" --paced --paced-chunks {paced['chunks']}" if paced else ""
 
 
 def _paced_markdown(paced: dict[str, Any] | None) -> str:
@@ -338,6 +344,7 @@ async def run_paced(chunks: int, concurrency: tuple[int, ...] = (10, 50), rounds
                 rows.append({"workload": name, "streams": conc, "cpu_us": cpu_us, "chunks_per_s": total / wall,
                              "streams_per_core": 1e6 / (PACED_RATE * cpu_us)})
         await floor.aclose()
+        await client.close()
         if aio_client is not None:
             await aio_client.close()
     finally:
