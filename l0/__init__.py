@@ -55,6 +55,15 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "UnifiedSchema",
     ),
     "l0.logging": ("enable_debug",),
+    "l0.consensus": (
+        "consensus", "Consensus", "ConsensusResult", "ConsensusOutput", "ConsensusAnalysis",
+        "ConsensusPreset", "Agreement", "Disagreement", "DisagreementValue", "FieldAgreement",
+        "FieldConsensus", "FieldConsensusInfo",
+    ),
+    "l0.state_machine": ("StateMachine", "RuntimeState", "RuntimeStates", "StateTransition",
+                         "create_state_machine"),
+    "l0.metrics": ("Metrics", "MetricsSnapshot", "create_metrics", "get_global_metrics",
+                   "reset_global_metrics"),
 }
 
 _WHERE: dict[str, str] = {name: mod for mod, names in _GROUPS.items() for name in names}
@@ -66,7 +75,9 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'l0' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    mod = importlib.import_module(module)
+    # A callable module named like the function (``l0.consensus``) stands for both.
+    value = mod if module == f"l0.{name}" and callable(mod) else getattr(mod, name)
     globals()[name] = value
     return value
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from pydantic import TypeAdapter, ValidationError, create_model
 
+from l0._jsonparse import loads
 from l0.events import EventBus
 
 from ._schema import SchemaHandle, json_invalid_error, make_handle
@@ -293,7 +293,7 @@ async def structured_array(
 
     def validate(text: str) -> Any:
         try:
-            parsed = json.loads(text)
+            parsed = loads(text)
         except ValueError as exc:
             raise json_invalid_error(schema_name, exc, text) from None
         if not isinstance(parsed, list):

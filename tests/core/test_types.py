@@ -294,7 +294,8 @@ def test_timeout_defaults_ms() -> None:
     assert (t.initial_token_seconds, t.inter_token_seconds) == (5.0, 10.0)
     off = Timeout(initial_token=None, inter_token=250)
     assert off.initial_token_seconds is None and off.inter_token_seconds == 0.25
-    assert Timeout(initial_token=0).initial_token == 0
+    with pytest.raises(ValueError, match="must be > 0"):
+        Timeout(initial_token=0)
     assert Timeout(initial_token=1500.0).initial_token == 1500.0
 
 
@@ -304,7 +305,7 @@ def test_timeout_defaults_ms() -> None:
         ({"initial_token": 0.5}, ValueError,
          r"Timeout\.initial_token=0\.5 looks like seconds; Timeout fields are milliseconds \(use 500\)"),
         ({"inter_token": 10.0}, ValueError, r"Timeout\.inter_token=10\.0 looks like seconds.*use 10000"),
-        ({"initial_token": -1}, ValueError, r"Timeout\.initial_token must be >= 0 milliseconds, got -1"),
+        ({"initial_token": -1}, ValueError, r"Timeout\.initial_token must be > 0 milliseconds \(None disables it\), got -1"),
         ({"inter_token": "5000"}, TypeError, r"Timeout\.inter_token must be an int number of milliseconds"),
         ({"initial_token": True}, TypeError, r"Timeout\.initial_token must be an int"),
         ({"initial_token": float("inf")}, ValueError, r"Timeout\.initial_token must be a finite"),
