@@ -32,8 +32,9 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "l0.events": ("ObservabilityEvent", "ObservabilityEventType", "EventBus"),
     "l0.adapters": (
         "Adapters", "Adapter", "AdaptedEvent", "OpenAIAdapter", "OpenAIAdapterOptions",
-        "LiteLLMAdapter",
+        "LiteLLMAdapter", "AnthropicAdapter",
     ),
+    "l0.native": ("NativeTransportNotSupportedError",),
     "l0.continuation": ("Continuation", "ContinuationConfig", "DeduplicationOptions", "OverlapResult"),
     "l0.drift": ("Drift", "DriftDetector", "DriftConfig", "DriftResult"),
     "l0.guardrails": (
