@@ -24,7 +24,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "l0.stream": ("consume_stream", "get_text"),
     "l0.runtime": ("TimeoutError", "LifecycleCallbacks", "StreamContext", "_internal_run"),
-    "l0.client": ("WrappedClient",),
+    "l0.client": ("WrappedClient", "native_stream"),
     "l0.errors": (
         "Error", "ErrorCode", "ErrorContext", "FailureType", "RecoveryStrategy",
         "RecoveryPolicy", "NetworkError", "NetworkErrorType", "NetworkErrorAnalysis",
@@ -32,8 +32,9 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     "l0.events": ("ObservabilityEvent", "ObservabilityEventType", "EventBus"),
     "l0.adapters": (
         "Adapters", "Adapter", "AdaptedEvent", "OpenAIAdapter", "OpenAIAdapterOptions",
-        "LiteLLMAdapter",
+        "LiteLLMAdapter", "AnthropicAdapter",
     ),
+    "l0.native": ("NativeTransportNotSupportedError",),
     "l0.continuation": ("Continuation", "ContinuationConfig", "DeduplicationOptions", "OverlapResult"),
     "l0.drift": ("Drift", "DriftDetector", "DriftConfig", "DriftResult"),
     "l0.guardrails": (

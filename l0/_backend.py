@@ -34,7 +34,7 @@ REQUESTED: str = _requested()
 
 
 _NAMES = ("ContentBuffer", "JsonStreamState", "EntropyRing", "shannon_entropy", "Handoff", "hot_iterate",
-          "drift_window", "WindowScan")
+          "drift_window", "WindowScan", "SSEDecoder")
 
 
 def _load_compiled() -> tuple:
@@ -43,8 +43,10 @@ def _load_compiled() -> tuple:
     from l0._speedups.entropy import EntropyRing, shannon_entropy
     from l0._speedups.hotloop import Handoff, hot_iterate
     from l0._speedups.json_state import JsonStreamState
+    from l0._speedups.sse import SSEDecoder
 
-    return ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan
+    return (ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan,
+            SSEDecoder)
 
 
 def _load_pure() -> tuple:
@@ -53,8 +55,10 @@ def _load_pure() -> tuple:
     from l0._pure.entropy import EntropyRing, shannon_entropy
     from l0._pure.hotloop import Handoff, hot_iterate
     from l0._pure.json_state import JsonStreamState
+    from l0._pure.sse import SSEDecoder
 
-    return ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan
+    return (ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan,
+            SSEDecoder)
 
 
 if REQUESTED == "python" or platform.python_implementation() != "CPython":
@@ -73,11 +77,12 @@ else:
         BACKEND = "python"
         _loaded = _load_pure()
 
-ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan = _loaded
+(ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan,
+ SSEDecoder) = _loaded
 del _loaded
 
 # The pure window scan is also where the compiled one sends the rare windows it leaves (it returns -1).
 from l0._pure.drift import drift_window as drift_window_python  # noqa: E402
 
 __all__ = ["BACKEND", "REQUESTED", "ContentBuffer", "JsonStreamState", "EntropyRing", "shannon_entropy",
-           "Handoff", "hot_iterate", "drift_window", "drift_window_python", "WindowScan"]
+           "Handoff", "hot_iterate", "drift_window", "drift_window_python", "WindowScan", "SSEDecoder"]

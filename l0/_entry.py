@@ -98,7 +98,10 @@ def wrap(client_or_stream: Any, **options: Any) -> Any:
     A raw stream can be read only once, so it is never retried.
     """
     chat = getattr(client_or_stream, "chat", None)
-    if chat is not None and getattr(chat, "completions", None) is not None:
+    module = type(client_or_stream).__module__ or ""
+    is_anthropic = (module == "anthropic" or module.startswith("anthropic.")) and hasattr(
+        getattr(client_or_stream, "messages", None), "create")
+    if (chat is not None and getattr(chat, "completions", None) is not None) or is_anthropic:
         # As in the reference, l0.wrap's own default (False) wins over wrap_client's (True).
         options.setdefault("continue_from_last_good_token", False)
         return importlib.import_module("l0.client").wrap_client(client_or_stream, **options)

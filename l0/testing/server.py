@@ -43,6 +43,8 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError("l0.testing needs aiohttp: pip install 'l0[dev]' (or pip install aiohttp)") from exc
 
+from l0.testing._anthropic import messages as anthropic_messages  # noqa: E402
+
 _FLUSH_BYTES = 32 * 1024
 
 
@@ -107,6 +109,11 @@ class FaultServer:
     def base_url(self) -> str:
         """The ``base_url`` / ``api_base`` for OpenAI-compatible clients (``.../v1``)."""
         return self.url + "/v1"
+
+    @property
+    def anthropic_base_url(self) -> str:
+        """The ``base_url`` for ``anthropic.AsyncAnthropic`` (it appends ``/v1/messages`` itself)."""
+        return self.url
 
     def push(self, *scenarios: Scenario | str) -> None:
         """Queue scenarios for the next requests, in order (each used once)."""
@@ -187,6 +194,7 @@ class FaultServer:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         for prefix in ("/v1", ""):
             app.router.add_post(prefix + "/chat/completions", self._chat)
+            app.router.add_post(prefix + "/messages", self._messages)
             app.router.add_get(prefix + "/models", self._models)
         self._closing = asyncio.Event()
         runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5)
@@ -217,6 +225,10 @@ class FaultServer:
             self._counts[key] = seen + 1
         faulted = scenario.fault != "clean" and (scenario.times < 0 or seen < scenario.times)
         return scenario, source, faulted
+
+    async def _messages(self, request: web.Request) -> web.StreamResponse:
+        # Anthropic-compatible mode (Messages streaming), in its own module.
+        return await anthropic_messages(self, request)
 
     async def _models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": "l0-test", "object": "model", "owned_by": "l0"}]})

@@ -94,3 +94,12 @@ def test_python_dash_m_l0_demo_subprocess() -> None:
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "final text intact" in proc.stdout
+
+
+@pytest.mark.parametrize("fault", ["tour", "malformed"])
+def test_demo_with_the_native_transport(fault: str, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = demo.main(["--fault", fault, "--transport", "native", "--speed", "0", "--no-color"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "transport: native" in out
+    assert "final text intact" in out
