@@ -1,12 +1,15 @@
 # Developer entry points. `make test` is the README's test command and what CI runs.
 PYTHON ?= python3
 PYTEST_ARGS ?=
+# A command prefix for the install step: .ci/run sets it to a lock (`flock FILE`) because every
+# interpreter's editable install writes into this tree (its own .so files, the shared egg-info).
+INSTALL_LOCK ?=
 
 .PHONY: install test test-cython test-python bench asv-smoke demo clean
 
 install:
-	$(PYTHON) -m pip install -q --upgrade pip
-	$(PYTHON) -m pip install -q -e '.[dev]'
+	$(INSTALL_LOCK) $(PYTHON) -m pip install -q --upgrade pip
+	$(INSTALL_LOCK) $(PYTHON) -m pip install -q -e '.[dev]'
 
 # Runs the whole suite once per backend; fails if either leg fails.
 test: install
