@@ -59,7 +59,7 @@ def _warn_if_expected(exc: ImportError) -> None:
     if not _extensions_expected():
         return
     warnings.warn(
-        f"l0: the compiled kernels were built for this install but do not import ({exc}); "
+        f"l0: this install was built to use the compiled kernels, but they do not import ({exc}); "
         "running on the slower pure-Python backend. Reinstall with L0_REQUIRE_EXTENSIONS=1 to see "
         "the build error, or set L0_BACKEND=python to silence this warning.",
         PerformanceWarning,
