@@ -11,10 +11,14 @@ install:
 	$(INSTALL_LOCK) $(PYTHON) -m pip install -q --upgrade pip
 	$(INSTALL_LOCK) $(PYTHON) -m pip install -q -e '.[dev]'
 
-# Runs the whole suite once per backend; fails if either leg fails.
+# Runs the whole suite once per backend (both, even when the first fails); fails if either leg fails.
 test: install
-	L0_BACKEND=cython $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
-	L0_BACKEND=python $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	@status=0; \
+	echo "L0_BACKEND=cython $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)"; \
+	L0_BACKEND=cython $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || status=1; \
+	echo "L0_BACKEND=python $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)"; \
+	L0_BACKEND=python $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || status=1; \
+	exit $$status
 
 test-cython:
 	L0_BACKEND=cython $(PYTHON) -m pytest -q $(PYTEST_ARGS)
