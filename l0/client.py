@@ -74,7 +74,8 @@ class NotAnAsyncStreamError(TypeError):
 class ClientConfig:
     """The wrap-time options of a :class:`WrappedClient`.
 
-    ``retry=None`` means ``Retry.recommended()``. ``run_options`` holds any
+    ``retry=None`` means ``Retry.recommended()``; continuation is off unless
+    asked for (:func:`wrap_client` turns it on by default, as in the reference). ``run_options`` holds any
     further keyword arguments of ``l0.run`` (``callbacks``, ``check_intervals``,
     ``drift_detector``, ``on_retry`` ...), passed through unchanged.
     """
@@ -95,7 +96,7 @@ class ClientConfig:
         on_violation: Callable[[Any], Any] | None = None,
         context: dict[str, Any] | None = None,
         buffer_tool_calls: bool = False,
-        continue_from_last_good_token: Any = True,
+        continue_from_last_good_token: Any = False,
         build_continuation_prompt: Callable[[str], str] | None = None,
         transport: str = "sdk",
         run_options: Mapping[str, Any] | None = None,
@@ -167,7 +168,7 @@ class WrappedClient:
         self.chat = WrappedChat(client, chat, self._config) if chat is not None else None
         if chat is None and _is_anthropic(client):
             # Anthropic's Messages API: continuation by assistant prefill, the Anthropic adapter.
-            self.messages = WrappedCompletions(client.messages, self._config, anthropic=True)
+            self.messages = WrappedCompletions(client, client.messages, self._config, anthropic=True)
 
     @property
     def unwrapped(self) -> Any:
@@ -214,7 +215,7 @@ class WrappedChat:
         self._chat = chat
         self._config = config
         completions = getattr(chat, "completions", None)
-        self.completions = WrappedCompletions(completions, config) if completions is not None else None
+        self.completions = WrappedCompletions(client, completions, config) if completions is not None else None
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -227,9 +228,10 @@ class WrappedCompletions:
     """``client.chat.completions`` (or an Anthropic client's ``messages``) whose ``create(stream=True)``
     returns an ``l0`` Stream."""
 
-    __slots__ = ("_completions", "_config", "_anthropic")
+    __slots__ = ("_client", "_completions", "_config", "_anthropic")
 
-    def __init__(self, completions: Any, config: ClientConfig, *, anthropic: bool = False) -> None:
+    def __init__(self, client: Any, completions: Any, config: ClientConfig, *, anthropic: bool = False) -> None:
+        self._client = client
         self._completions = completions
         self._config = config
         self._anthropic = anthropic

@@ -7,7 +7,7 @@ import inspect
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -106,13 +106,16 @@ class ObservabilityEventType(str, Enum):
 
 @dataclass(slots=True)
 class ObservabilityEvent:
-    """One observability event: ``ts`` in epoch milliseconds, camelCase ``meta`` keys."""
+    """One observability event: ``ts`` in epoch milliseconds, camelCase ``meta`` keys.
+
+    ``context`` and ``meta`` default to a new empty dict each.
+    """
 
     type: ObservabilityEventType
     ts: float
     stream_id: str
-    context: dict[str, Any]
-    meta: dict[str, Any]
+    context: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def _new_stream_id() -> str:
