@@ -55,6 +55,10 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "UnifiedSchema",
     ),
     "l0.logging": ("enable_debug",),
+    "l0.monitoring": (
+        "Monitoring", "OpenTelemetry", "OpenTelemetryConfig", "OpenTelemetryExporter", "OpenTelemetryExporterConfig",
+        "SemanticAttributes", "Sentry", "SentryConfig", "SentryExporter", "SentryExporterConfig",
+    ),
 }
 
 _WHERE: dict[str, str] = {name: mod for mod, names in _GROUPS.items() for name in names}
