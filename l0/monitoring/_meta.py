@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-__all__ = ["meta_get", "event_name"]
+__all__ = ["meta_get", "event_name", "text_of"]
 
 _SNAKE = re.compile(r"_([a-z])")
 _CACHE: dict[str, str] = {}
@@ -23,6 +23,13 @@ def meta_get(meta: dict[str, Any], key: str, default: Any = None) -> Any:
     if key in meta:
         return meta[key]
     return meta.get(_camel(key), default)
+
+
+def text_of(value: Any, default: str = "unknown") -> str:
+    """An enum member's value, or ``str(value)``; ``default`` for None/empty."""
+    if value is None or value == "":
+        return default
+    return str(getattr(value, "value", value))
 
 
 def event_name(event: Any) -> str:

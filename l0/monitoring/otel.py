@@ -16,7 +16,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-from ._meta import event_name, meta_get
+from ._meta import event_name, meta_get, text_of
 from ._optional import require
 from .run_telemetry import RunTelemetry, telemetry_of, violation_fields
 from .telemetry import Telemetry
@@ -126,13 +126,14 @@ def _clean(attrs: dict[str, Any]) -> dict[str, Any]:
 
 
 class _Run:
-    __slots__ = ("span", "attempt", "attempt_no", "model")
+    __slots__ = ("span", "attempt", "attempt_no", "model", "fallback_open")
 
     def __init__(self, span: Any, model: str | None) -> None:
         self.span = span
         self.attempt: Any = None
         self.attempt_no = 0
         self.model = model
+        self.fallback_open = False
 
 
 class OpenTelemetry:
@@ -316,25 +317,31 @@ class OpenTelemetry:
             return
         span = run.span
         if name == "ATTEMPT_START":
-            self._attempt(run, event, retry=bool(meta_get(meta, "is_retry")),
-                          fallback=bool(meta_get(meta, "is_fallback")))
+            if not (run.fallback_open and not meta_get(meta, "is_retry")):
+                self._attempt(run, event, retry=bool(meta_get(meta, "is_retry")),
+                              fallback=bool(meta_get(meta, "is_fallback")))
+        elif name == "STREAM_INIT":
+            run.fallback_open = False
         elif name == "RETRY_ATTEMPT":
             span.add_event("retry", {"retry.attempt": int(meta_get(meta, "attempt") or 0),
                                      "retry.reason": str(meta_get(meta, "reason") or ""),
                                      "retry.is_network": bool(meta_get(meta, "is_network"))},
                            timestamp=_ns(event.ts))
         elif name == "FALLBACK_START":
+            # A fallback's first attempt has no ATTEMPT_START: its span starts here.
+            self._attempt(run, event, retry=False, fallback=True)
+            run.fallback_open = True
             span.add_event("fallback", {"fallback.from_index": int(meta_get(meta, "from_index") or 0),
                                         "fallback.to_index": int(meta_get(meta, "to_index") or 0),
                                         "fallback.reason": str(meta_get(meta, "reason") or "")},
                            timestamp=_ns(event.ts))
         elif name == "NETWORK_ERROR":
             target = run.attempt or span
-            target.add_event("network_error", {"error.type": str(meta_get(meta, "code") or "unknown"),
+            target.add_event("network_error", {"error.type": text_of(meta_get(meta, "code")),
                                                "error.message": str(meta_get(meta, "error") or "")},
                              timestamp=_ns(event.ts))
         elif name == "ERROR":
-            kind = str(meta_get(meta, "error_code") or meta_get(meta, "failure_type") or "unknown")
+            kind = text_of(meta_get(meta, "error_code") or meta_get(meta, "failure_type"))
             target = run.attempt or span
             target.set_attribute(A.ERROR_TYPE, kind)
             target.add_event("error", _clean({

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from ._meta import event_name, meta_get
+from ._meta import event_name, meta_get, text_of
 
 __all__ = ["RunTelemetry", "RunCollector", "TelemetryOptions", "violation_fields"]
 
@@ -154,7 +154,7 @@ class RunCollector:
     """
 
     __slots__ = ("state", "forward", "telemetry", "_t", "_start", "_first_token_ts", "_last_token_ts",
-                 "_tokens_seen", "_done", "metadata")
+                 "_tokens_seen", "_done", "metadata", "_fallback_open")
 
     def __init__(self, stream_id: str = "", *, state: Any = None,
                  forward: Callable[[Any], Any] | None = None, metadata: dict[str, Any] | None = None) -> None:
@@ -168,6 +168,7 @@ class RunCollector:
         self._last_token_ts: float | None = None
         self._tokens_seen = 0
         self._done = False
+        self._fallback_open = False
         self.telemetry: RunTelemetry | None = None
 
     def __call__(self, event: Any) -> Any:
@@ -198,18 +199,21 @@ class RunCollector:
         elif name == "SESSION_START":
             t.started_at = ts
         elif name == "STREAM_INIT":
+            self._fallback_open = False
             if self._start is None:
                 self._start = ts
         elif name == "ATTEMPT_START":
-            t.attempts += 1
+            # A fallback's first attempt was already counted at FALLBACK_START.
+            if not (self._fallback_open and not meta_get(meta, "is_retry")):
+                t.attempts += 1
         elif name == "NETWORK_ERROR":
             t.network_errors += 1
-            _bump(t.network_errors_by_type, str(meta_get(meta, "code") or "unknown"))
+            _bump(t.network_errors_by_type, text_of(meta_get(meta, "code")))
         elif name == "TIMEOUT_TRIGGERED":
             t.timeouts += 1
         elif name == "ERROR":
             t.errors += 1
-            kind = str(meta_get(meta, "error_code") or meta_get(meta, "failure_type") or "unknown")
+            kind = text_of(meta_get(meta, "error_code") or meta_get(meta, "failure_type"))
             _bump(t.errors_by_type, kind)
             t.last_error = meta_get(meta, "error")
             t.last_error_type = kind
@@ -220,6 +224,8 @@ class RunCollector:
             else:
                 t.model_retries += 1
         elif name == "FALLBACK_START":
+            t.attempts += 1
+            self._fallback_open = True
             t.fallback_index = int(meta_get(meta, "to_index") or t.fallback_index + 1)
         elif name == "GUARDRAIL_RULE_RESULT":
             if meta_get(meta, "passed") is False:

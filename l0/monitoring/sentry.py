@@ -15,7 +15,7 @@ from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-from ._meta import event_name, meta_get
+from ._meta import event_name, meta_get, text_of
 from ._optional import require
 from .run_telemetry import RunTelemetry, telemetry_of, violation_fields
 from .telemetry import Telemetry
@@ -195,7 +195,7 @@ class Sentry:
                 self._spans[sid] = [tx, child]
         elif name == "ATTEMPT_START":
             spans = self._spans.get(sid)
-            if spans:
+            if spans and meta_get(meta, "is_retry"):
                 spans[1].finish()
                 spans[1] = spans[0].start_child(op="l0.attempt", name=f"attempt {meta_get(meta, 'attempt')}")
                 spans[1].set_data("l0.is_fallback", bool(meta_get(meta, "is_fallback")))
@@ -203,16 +203,21 @@ class Sentry:
             self.record_retry(int(meta_get(meta, "attempt") or 0), str(meta_get(meta, "reason") or ""),
                               bool(meta_get(meta, "is_network")))
         elif name == "FALLBACK_START":
+            spans = self._spans.get(sid)
+            if spans:
+                spans[1].finish()
+                spans[1] = spans[0].start_child(op="l0.attempt", name=f"fallback {meta_get(meta, 'to_index')}")
+                spans[1].set_data("l0.is_fallback", True)
             self._crumb("l0.fallback", f"Fallback to stream {meta_get(meta, 'to_index')}", "warning",
                         {"from_index": meta_get(meta, "from_index"), "to_index": meta_get(meta, "to_index")})
         elif name == "NETWORK_ERROR":
-            code = str(meta_get(meta, "code") or "unknown")
+            code = text_of(meta_get(meta, "code"))
             self._crumb("l0.network", f"Network error: {code}", "error",
                         {"error_type": code, "message": str(meta_get(meta, "error") or ""),
                          "retryable": bool(meta_get(meta, "retryable"))})
         elif name == "ERROR":
             strategy = meta_get(meta, "recovery_strategy")
-            kind = str(meta_get(meta, "error_code") or meta_get(meta, "failure_type") or "unknown")
+            kind = text_of(meta_get(meta, "error_code") or meta_get(meta, "failure_type"))
             self._crumb("l0.error", f"Error: {kind}", "error",
                         {"error_type": kind, "message": str(meta_get(meta, "error") or ""),
                          "recovery_strategy": strategy})
