@@ -250,7 +250,7 @@ class Sentry:
                 tx.set_data("gen_ai.usage.output_tokens", telemetry.token_count)
                 tx.set_data("l0.retry.count", telemetry.total_retries)
                 if telemetry.time_to_first_token is not None:
-                    tx.set_measurement("time_to_first_token", telemetry.time_to_first_token * 1000.0, "millisecond")
+                    tx.set_data("l0.time_to_first_token_ms", telemetry.time_to_first_token * 1000.0)
                 tx.set_status("ok" if telemetry.completed or telemetry.aborted else "internal_error")
                 tx.finish()
 
@@ -313,8 +313,9 @@ class SentryExporter:
         sdk.init(dsn=cfg.dsn, environment=cfg.environment, release=cfg.release, server_name=cfg.server_name,
                  sample_rate=cfg.sample_rate, traces_sample_rate=cfg.traces_sample_rate,
                  profiles_sample_rate=cfg.profiles_sample_rate, debug=cfg.debug,
-                 attach_stacktrace=cfg.attach_stacktrace, send_default_pii=cfg.send_default_pii,
-                 max_breadcrumbs=cfg.max_breadcrumbs, **self._init_options)
+                 attach_stacktrace=cfg.attach_stacktrace, max_breadcrumbs=cfg.max_breadcrumbs,
+                 # Passed only when on: newer SDKs deprecate the option in favour of data_collection.
+                 **({"send_default_pii": True} if cfg.send_default_pii else {}), **self._init_options)
         for k, v in cfg.tags.items():
             sdk.set_tag(k, v)
         self._sdk = sdk
