@@ -287,6 +287,8 @@ class RunCollector:
             t.drift_detected = t.drift_detected or bool(state.drift_detected)
             t.continuation_used = t.continuation_used or bool(state.continuation_used)
             t.fallback_index = state.fallback_index
+            # The retry manager's split (it counts timeouts and rate limits as network retries too).
+            t.model_retries, t.network_retries = state.model_retry_count, state.network_retry_count
             t.completed = bool(state.completed)
             n = state.token_count
         if first is not None:
