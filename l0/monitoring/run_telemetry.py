@@ -20,11 +20,18 @@ __all__ = ["RunTelemetry", "RunCollector", "TelemetryOptions", "violation_fields
 
 @dataclass(frozen=True, slots=True)
 class TelemetryOptions:
-    """What ``run(monitoring=...)`` accepts besides ``True``: ``sample_rate`` in [0, 1], extra ``metadata``."""
+    """What ``run(monitoring=...)`` accepts besides ``True``.
+
+    ``sample_rate`` in [0, 1]; ``metadata`` copied into the telemetry;
+    ``events=True`` follows the run's observability events even without an
+    ``on_event`` handler (per-rule violations of retried attempts, drift
+    types, continuation count), at the cost of enabling the event bus.
+    """
 
     enabled: bool = True
     sample_rate: float = 1.0
     metadata: dict[str, Any] = field(default_factory=dict)
+    events: bool = False
 
     def __post_init__(self) -> None:
         rate = self.sample_rate
@@ -44,13 +51,13 @@ class TelemetryOptions:
             return value if value.enabled else None
         if isinstance(value, dict):
             known = {"enabled": "enabled", "sample_rate": "sample_rate", "sampleRate": "sample_rate",
-                     "metadata": "metadata"}
+                     "metadata": "metadata", "events": "events"}
             unknown = sorted(set(value) - set(known))
             if unknown:
-                raise ValueError(f"monitoring: unknown keys {unknown}; expected enabled, sample_rate, metadata")
+                raise ValueError(f"monitoring: unknown keys {unknown}; expected enabled, sample_rate, metadata, events")
             opts = cls(**{known[k]: v for k, v in value.items()})
             return opts if opts.enabled else None
-        raise TypeError("monitoring must be a bool, a dict {enabled, sample_rate, metadata} or a "
+        raise TypeError("monitoring must be a bool, a dict {enabled, sample_rate, metadata, events} or a "
                         f"l0.monitoring.TelemetryOptions, got {type(value).__name__}")
 
 
@@ -140,6 +147,14 @@ def violation_fields(v: Any) -> tuple[str, str, str]:
             str(getattr(v, "message", None) or ""))
 
 
+# The event types the collector reads; everything else (per-check events) is rejected with one set lookup.
+OBSERVED = frozenset({
+    "TOKEN", "SESSION_START", "STREAM_INIT", "ATTEMPT_START", "NETWORK_ERROR", "TIMEOUT_TRIGGERED", "ERROR",
+    "RETRY_ATTEMPT", "FALLBACK_START", "GUARDRAIL_RULE_RESULT", "DRIFT_CHECK_RESULT", "CONTINUATION_START",
+    "COMPLETE", "FINALIZATION_END", "ABORT_COMPLETED", "SESSION_SUMMARY", "SESSION_END",
+})
+
+
 def _bump(d: dict[str, int], key: str) -> None:
     d[key] = d.get(key, 0) + 1
 
@@ -154,7 +169,7 @@ class RunCollector:
     """
 
     __slots__ = ("state", "forward", "telemetry", "_t", "_start", "_first_token_ts", "_last_token_ts",
-                 "_tokens_seen", "_done", "metadata", "_fallback_open")
+                 "_tokens_seen", "_done", "metadata", "_fallback_open", "errors", "runner")
 
     def __init__(self, stream_id: str = "", *, state: Any = None,
                  forward: Callable[[Any], Any] | None = None, metadata: dict[str, Any] | None = None) -> None:
@@ -169,10 +184,35 @@ class RunCollector:
         self._tokens_seen = 0
         self._done = False
         self._fallback_open = False
+        self.errors: list[BaseException] | None = None
+        self.runner: Any = None
         self.telemetry: RunTelemetry | None = None
 
     def __call__(self, event: Any) -> Any:
         return self.handle(event)
+
+    def bind(self, stream: Any) -> None:
+        """Attach the run's live ``State``, error list and runner (what ``finish`` reads)."""
+        self.state = stream.state
+        self.errors = stream.errors
+        self.runner = stream._runner
+
+    def result(self) -> RunTelemetry | None:
+        """The telemetry once the run ended, else None (built on first use when no events flowed)."""
+        if self.telemetry is None and self.runner is not None and self.runner.finished:
+            t = self._t
+            state = self.state
+            t.aborted = bool(getattr(self.runner, "aborted", False) or state.aborted)
+            t.failed = not state.completed and not t.aborted
+            t.ended_at = state.last_token_at
+            runner = self.runner
+            if not t.stream_id:
+                t.stream_id = runner.bus.stream_id
+            context = getattr(runner, "context", None)
+            if t.model is None and context and context.get("model"):
+                t.model = str(context["model"])
+            self.finish()
+        return self.telemetry
 
     def handle(self, event: Any) -> Any:
         self.observe(event)
@@ -181,13 +221,13 @@ class RunCollector:
 
     def observe(self, event: Any) -> RunTelemetry | None:
         """Record one event; returns the finished telemetry on SESSION_END, else None."""
-        name = event_name(event)
+        name = event.type  # a str enum: compares and hashes like its value
+        if name not in OBSERVED:
+            return None
         meta = event.meta
         t = self._t
         ts = event.ts / 1000.0
-        if not t.stream_id:
-            t.stream_id = event.stream_id
-        if t.model is None:
+        if t.model is None and (name == "SESSION_START" or "model" in meta):
             model = meta.get("model") or (event.context.get("model") if event.context else None)
             if model:
                 t.model = str(model)
@@ -198,6 +238,7 @@ class RunCollector:
             self._tokens_seen += 1
         elif name == "SESSION_START":
             t.started_at = ts
+            t.stream_id = event.stream_id
         elif name == "STREAM_INIT":
             self._fallback_open = False
             if self._start is None:
@@ -273,10 +314,8 @@ class RunCollector:
         if self._done:
             return t
         self._done = True
-        if t.ended_at is None:
-            t.ended_at = time.time()
         start = self._start if self._start is not None else t.started_at
-        t.duration = max(0.0, t.ended_at - t.started_at)
+        t.duration = max(0.0, t.ended_at - t.started_at) if t.ended_at is not None else None
         first, last, n = self._first_token_ts, self._last_token_ts, self._tokens_seen
         state = self.state
         if state is not None:
@@ -289,8 +328,11 @@ class RunCollector:
             t.fallback_index = state.fallback_index
             # The retry manager's split (it counts timeouts and rate limits as network retries too).
             t.model_retries, t.network_retries = state.model_retry_count, state.network_retry_count
+            t.total_retries = t.model_retries + t.network_retries
             t.completed = bool(state.completed)
             n = state.token_count
+            if not t.errors and self.errors:
+                self._from_errors(t, self.errors, state)
         if first is not None:
             t.time_to_first_token = max(0.0, first - start)
             if last is not None and n > 1:
@@ -305,6 +347,37 @@ class RunCollector:
         self.telemetry = t
         return t
 
+    @staticmethod
+    def _from_errors(t: RunTelemetry, errors: list[BaseException], state: Any) -> None:
+        # No events flowed: the same classification the runtime puts in ERROR / NETWORK_ERROR events.
+        from l0.errors import ErrorCode, NetworkError, error_code_value, get_failure_type
+
+        t.errors = len(errors)
+        t.attempts = len(errors) + (1 if state.completed else 0)
+        for err in errors:
+            kind = error_code_value(err) or get_failure_type(err).value
+            _bump(t.errors_by_type, kind)
+            if getattr(err, "code", None) in (ErrorCode.INITIAL_TOKEN_TIMEOUT, ErrorCode.INTER_TOKEN_TIMEOUT) or \
+                    type(err).__name__ == "TimeoutError" and get_failure_type(err).value == "timeout":
+                t.timeouts += 1
+            if getattr(err, "code", None) is ErrorCode.GUARDRAIL_VIOLATION:
+                t.violations += 1
+                _bump(t.violations_by_rule, "unknown")
+                _bump(t.violations_by_severity, "error")
+        t.last_error = str(errors[-1])
+        t.last_error_type = error_code_value(errors[-1]) or get_failure_type(errors[-1]).value
+        for err in state.network_errors:
+            t.network_errors += 1
+            _bump(t.network_errors_by_type, text_of(NetworkError.analyze(err).type))
+        for v in state.violations:
+            rule, severity, _ = violation_fields(v)
+            t.violations += 1
+            _bump(t.violations_by_rule, rule)
+            _bump(t.violations_by_severity, severity)
+            t.violation_kinds[(rule, severity)] = t.violation_kinds.get((rule, severity), 0) + 1
+        if t.continuation_used and not t.continuations:
+            t.continuations = 1
+
 
 def telemetry_of(event: Any, trackers: dict[str, RunCollector]) -> RunTelemetry | None:
     """Feed ``event`` to the per-stream collector in ``trackers``; return the run's telemetry at SESSION_END.
@@ -312,11 +385,13 @@ def telemetry_of(event: Any, trackers: dict[str, RunCollector]) -> RunTelemetry 
     The exact telemetry of ``run(monitoring=...)`` (``meta["telemetry"]``) wins
     over this handler's own event-only view.
     """
+    if event.type not in OBSERVED:
+        return None
     sid = event.stream_id
     c = trackers.get(sid)
     if c is None:
         c = trackers[sid] = RunCollector(sid)
-    if event_name(event) != "SESSION_END":
+    if event.type != "SESSION_END":
         c.observe(event)
         return None
     given = event.meta.get("telemetry")
@@ -343,4 +418,7 @@ def attach(options: TelemetryOptions, on_event: Callable[[Any], Any] | None) -> 
         if random.random() >= options.sample_rate:
             return None, on_event
     collector = RunCollector(forward=on_event, metadata=options.metadata)
+    if on_event is None and not options.events:
+        # Nobody listens to events: leave the bus off and read State and the error list at the end.
+        return collector, None
     return collector, collector.handle

@@ -300,7 +300,7 @@ def start(cfg: dict[str, Any]) -> Stream[Any]:
     keep = cfg["keep_raw_chunks"]
     stream = _launch(Runner(cfg, bus, None if keep is False or keep is None else _raw_store(keep)))
     if collector is not None:
-        collector.state = stream.state
+        collector.bind(stream)
         stream._telemetry = collector
     return stream
 

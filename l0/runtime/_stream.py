@@ -72,7 +72,7 @@ class Stream(Generic[ChunkT]):
     def telemetry(self) -> Any:
         """The run's :class:`~l0.monitoring.RunTelemetry` once it ended (``run(monitoring=True)``), else None."""
         collector = self._telemetry
-        return collector.telemetry if collector is not None else None
+        return collector.result() if collector is not None else None
 
 
 class LazyStream(Generic[ChunkT]):

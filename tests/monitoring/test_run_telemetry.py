@@ -23,8 +23,9 @@ async def test_no_monitoring_means_no_telemetry_and_no_collector():
     assert stream._runner.bus.enabled is False  # nothing listens: events are not even built
 
 
-async def test_clean_run_numbers():
-    stream = await l0.run(scripted(["a", "b", "c", "d"]), monitoring=True)
+@pytest.mark.parametrize("events", [False, True], ids=["state", "events"])
+async def test_clean_run_numbers(events):
+    stream = await l0.run(scripted(["a", "b", "c", "d"]), monitoring={"events": events})
     assert stream.telemetry is None  # not finished yet
     assert await stream.read() == "abcd"
     t = stream.telemetry
@@ -38,9 +39,10 @@ async def test_clean_run_numbers():
     json.dumps(t.to_dict(), default=str)
 
 
-async def test_retries_network_errors_by_type_and_fallback():
+@pytest.mark.parametrize("events", [False, True], ids=["state", "events"])
+async def test_retries_network_errors_by_type_and_fallback(events):
     primary = scripted(["a", ConnectionResetError("reset")], ["a", TimeoutError("slow")], ["a", RuntimeError("x")])
-    stream = await l0.run(primary, fallbacks=[scripted(["z", "y"])], monitoring=True,
+    stream = await l0.run(primary, fallbacks=[scripted(["z", "y"])], monitoring={"events": events},
                           retry=l0.Retry(attempts=2, base_delay=0.0, max_delay=0.0))
     assert await stream.read() == "zy"
     t = stream.telemetry
@@ -51,23 +53,36 @@ async def test_retries_network_errors_by_type_and_fallback():
     assert t.errors == len(stream.errors)
     assert t.attempts == len(stream.errors) + 1
     assert t.most_common_network_error() in t.network_errors_by_type
+    assert t.errors_by_type
 
 
-async def test_failed_run_is_marked_failed():
-    stream = await l0.run(scripted(["a", RuntimeError("always")]), monitoring=True,
+@pytest.mark.parametrize("events", [False, True], ids=["state", "events"])
+async def test_failed_run_is_marked_failed(events):
+    stream = await l0.run(scripted(["a", RuntimeError("always")]), monitoring={"events": events},
                           retry=l0.Retry(attempts=1, base_delay=0.0, max_delay=0.0))
     with pytest.raises(RuntimeError):
         await stream.read()
     t = stream.telemetry
     assert t.failed and not t.completed
     assert t.last_error == "always"
-    assert t.errors == 2
+    assert t.errors == 2 and t.attempts == 2 and t.total_retries == 1
+
+
+async def test_violations_of_retried_attempts_without_events_are_counted_not_named():
+    rule = l0.custom_pattern_rule([r"BAD"], message="no BAD", severity="error")
+    stream = await l0.run(scripted(["BAD"], ["fine"]), guardrails=[rule], retry=FAST, monitoring=True)
+    assert await stream.read() == "fine"
+    assert stream._runner.bus.enabled is False  # monitoring alone keeps the event bus off
+    t = stream.telemetry
+    assert t.violations == 1 and t.violations_by_rule == {"unknown": 1}
+    assert t.errors_by_type == {"GUARDRAIL_VIOLATION": 1} and t.model_retries == 1
 
 
 async def test_violations_by_rule_and_severity():
     rule = l0.custom_pattern_rule([r"BAD"], message="no BAD", severity="error")
-    stream = await l0.run(scripted(["BAD"], ["fine"]), guardrails=[rule], retry=FAST, monitoring=True)
+    stream = await l0.run(scripted(["BAD"], ["fine"]), guardrails=[rule], retry=FAST, monitoring={"events": True})
     assert await stream.read() == "fine"
+    assert stream._runner.bus.enabled is True
     t = stream.telemetry
     assert t.violations >= 1
     assert t.violations_by_rule == {rule.name: t.violations}
