@@ -4,7 +4,9 @@
 of: the scenario without monitoring, with ``monitoring=True`` (per-run
 telemetry), with a ``Monitor``, with OpenTelemetry (real SDK, in-memory span
 exporter and metric reader), with Sentry (real SDK, tracing on, a transport
-that drops envelopes), with Prometheus, and with all of them; variants run
+that drops envelopes), with Prometheus, and with all of them; ``noop_handler``
+(an ``on_event`` that does nothing) shows what the runtime itself spends once
+anyone listens to its events, the floor under every handler. Variants run
 interleaved so machine noise hits each alike. Ratios are against the plain
 run measured in the same process.
 """
@@ -60,6 +62,10 @@ def _sentry() -> Any:
     return Sentry(sentry_sdk).handle_event
 
 
+def _noop(event: Any) -> None:
+    return None
+
+
 def variants() -> dict[str, tuple[Callable[[], Any] | None, bool]]:
     """``name -> (handler factory or None, monitoring=)``."""
     from l0.monitoring import Monitor, PrometheusExporter, combine_events
@@ -69,6 +75,7 @@ def variants() -> dict[str, tuple[Callable[[], Any] | None, bool]]:
     return {
         "plain": (None, False),
         "telemetry": (None, True),
+        "noop_handler": (lambda: _noop, False),
         "monitor": (lambda: monitor, False),
         "otel": (lambda: otel, True),
         "sentry": (lambda: sentry, True),
