@@ -36,7 +36,7 @@ class TimeFullStackMonitoring(LoopMixin):
         self.bench = bench
         self.sc = sc
         self._open_loop()
-        self.loop.run_until_complete(bench._once(200, self.handler, self.monitoring))
+        self.loop.run_until_complete(bench._once(200, self.handler, self.monitoring, collect=False))
 
     def time_stream(self, backend: str, variant: str, n: int) -> None:
-        self.loop.run_until_complete(self.bench._once(n, self.handler, self.monitoring))
+        self.loop.run_until_complete(self.bench._once(n, self.handler, self.monitoring, collect=False))

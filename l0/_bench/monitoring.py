@@ -84,12 +84,13 @@ def variants() -> dict[str, tuple[Callable[[], Any] | None, bool]]:
     }
 
 
-async def _once(n: int, handler: Any, monitoring: bool) -> float:
+async def _once(n: int, handler: Any, monitoring: bool, collect: bool = True) -> float:
     import l0
 
     kw = scenario_kwargs("full")
     factory = token_factory(n)
-    gc.collect()
+    if collect:
+        gc.collect()
     t0 = time.process_time()
     stream = await l0.run(factory, on_event=handler, monitoring=monitoring or None, **kw)
     async for _ev in stream:
