@@ -11,7 +11,7 @@ from typing import Any
 
 from ._meta import event_name, meta_get
 from .config import MonitoringConfig
-from .run_telemetry import OBSERVED, RunCollector, RunTelemetry, violation_fields
+from .run_telemetry import RunCollector, RunTelemetry, skip, violation_fields
 from .telemetry import ErrorCategory, Telemetry
 
 __all__ = ["Monitor"]
@@ -55,7 +55,7 @@ class Monitor:
 
     def handle_event(self, event: Any) -> None:
         cfg = self.config
-        if not cfg.enabled or (event.type not in OBSERVED and event.type != "GUARDRAIL_RULE_START"):
+        if not cfg.enabled or (skip(event) and event.type != "GUARDRAIL_RULE_START"):
             return
         sid = event.stream_id
         name = event_name(event)

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field
 
 from ._meta import event_name, meta_get, text_of
 from ._optional import require
-from .run_telemetry import OBSERVED, RunTelemetry, telemetry_of, violation_fields
+from .run_telemetry import RunTelemetry, skip, telemetry_of, violation_fields
 from .telemetry import Telemetry
 
 __all__ = ["SemanticAttributes", "OpenTelemetryConfig", "OpenTelemetry", "NoOpSpan", "SpanProtocol",
@@ -297,7 +297,7 @@ class OpenTelemetry:
         self.handle_event(event)
 
     def handle_event(self, event: Any) -> None:
-        if event.type not in OBSERVED:
+        if skip(event):
             return
         name = event_name(event)
         meta = event.meta

@@ -155,6 +155,18 @@ OBSERVED = frozenset({
 })
 
 
+def skip(event: Any) -> bool:
+    """True for events no monitoring code reads: per-check events, passed rule checks, drift-free checks."""
+    t = event.type
+    if t not in OBSERVED:
+        return True
+    if t == "GUARDRAIL_RULE_RESULT":
+        return event.meta.get("passed") is not False
+    if t == "DRIFT_CHECK_RESULT":
+        return not event.meta.get("detected")
+    return False
+
+
 def _bump(d: dict[str, int], key: str) -> None:
     d[key] = d.get(key, 0) + 1
 
@@ -221,9 +233,9 @@ class RunCollector:
 
     def observe(self, event: Any) -> RunTelemetry | None:
         """Record one event; returns the finished telemetry on SESSION_END, else None."""
-        name = event.type  # a str enum: compares and hashes like its value
-        if name not in OBSERVED:
+        if skip(event):
             return None
+        name = event.type  # a str enum: compares and hashes like its value
         meta = event.meta
         t = self._t
         ts = event.ts / 1000.0
@@ -385,7 +397,7 @@ def telemetry_of(event: Any, trackers: dict[str, RunCollector]) -> RunTelemetry 
     The exact telemetry of ``run(monitoring=...)`` (``meta["telemetry"]``) wins
     over this handler's own event-only view.
     """
-    if event.type not in OBSERVED:
+    if skip(event):
         return None
     sid = event.stream_id
     c = trackers.get(sid)

@@ -17,7 +17,7 @@ from pydantic import BaseModel, Field
 
 from ._meta import event_name, meta_get, text_of
 from ._optional import require
-from .run_telemetry import OBSERVED, RunTelemetry, telemetry_of, violation_fields
+from .run_telemetry import RunTelemetry, skip, telemetry_of, violation_fields
 from .telemetry import Telemetry
 
 __all__ = ["SentryClient", "SentryConfig", "Sentry", "L0RunFailed", "create_sentry_handler", "with_sentry",
@@ -175,7 +175,7 @@ class Sentry:
         self.handle_event(event)
 
     def handle_event(self, event: Any) -> None:
-        if event.type not in OBSERVED:
+        if skip(event):
             return
         name = event_name(event)
         meta = event.meta
