@@ -55,6 +55,43 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "UnifiedSchema",
     ),
     "l0.logging": ("enable_debug",),
+    "l0.parallel": (
+        "AggregatedTelemetry", "Parallel", "ParallelOptions", "ParallelResult", "RaceResult", "batched",
+        "parallel", "race", "sequential",
+    ),
+    "l0.pool": ("OperationPool", "PoolOptions", "PoolStats", "create_pool"),
+    "l0.pipeline": (
+        "FAST_PIPELINE", "PRODUCTION_PIPELINE", "RELIABLE_PIPELINE", "Pipeline", "PipelineOptions",
+        "PipelineResult", "PipelineStep", "StepContext", "StepResult", "chain_pipelines", "create_branch_step",
+        "create_pipeline", "create_step", "parallel_pipelines", "pipe",
+    ),
+    "l0.consensus": (
+        "consensus", "Consensus", "ConsensusResult", "ConsensusOutput", "ConsensusAnalysis",
+        "ConsensusPreset", "Agreement", "Disagreement", "DisagreementValue", "FieldAgreement",
+        "FieldConsensus", "FieldConsensusInfo",
+    ),
+    "l0.state_machine": ("StateMachine", "RuntimeState", "RuntimeStates", "StateTransition",
+                         "create_state_machine"),
+    "l0.metrics": ("Metrics", "MetricsSnapshot", "create_metrics", "get_global_metrics",
+                   "reset_global_metrics"),
+    "l0.event_sourcing": (
+        "EventEnvelope", "EventRecorder", "EventReplayer", "EventSourcing", "EventStore",
+        "EventStoreWithSnapshots", "InMemoryEventStore", "RecordedEvent", "RecordedEventType",
+        "ReplayCallbacks", "ReplayComparison", "ReplayedState", "ReplayResult", "SerializedError",
+        "Snapshot", "StreamMetadata",
+    ),
+    "l0.format": ("Format",),
+    "l0.window": (
+        "Window", "DocumentWindow", "DocumentChunk", "WindowConfig", "WindowStats", "ChunkProcessConfig",
+        "ChunkResult", "ChunkingStrategy", "ProcessingStats", "ContextRestorationOptions",
+        "ContextRestorationStrategy",
+    ),
+    "l0.multimodal": ("Multimodal",),
+    "l0.comparison": (
+        "Compare", "Difference", "DifferenceSeverity", "DifferenceType", "StringComparisonOptions",
+        "ObjectComparisonOptions",
+    ),
+    "l0.normalize": ("Text", "NormalizeOptions", "WhitespaceOptions"),
     "l0.monitoring": (
         "Monitoring", "OpenTelemetry", "OpenTelemetryConfig", "OpenTelemetryExporter", "OpenTelemetryExporterConfig",
         "SemanticAttributes", "Sentry", "SentryConfig", "SentryExporter", "SentryExporterConfig",
@@ -70,7 +107,10 @@ def __getattr__(name: str) -> Any:
     module = _WHERE.get(name)
     if module is None:
         raise AttributeError(f"module 'l0' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
+    mod = importlib.import_module(module)
+    # A callable module named like its function (``l0.parallel``, ``l0.consensus``) stays the
+    # module, so that ``import l0.parallel as p`` and ``l0.parallel(tasks)`` both work.
+    value = mod if module == f"l0.{name}" and callable(mod) else getattr(mod, name)
     globals()[name] = value
     return value
 

@@ -22,13 +22,11 @@ Everything is O(n) in the length of the text.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 
-import orjson
-
 from l0._backend import JsonStreamState
+from l0._jsonparse import JsonDepthError, loads, parses, too_deep_at
 
 __all__ = ["RepairResult", "repair", "normalize", "close_json", "find_fence_body", "strip_prefix"]
 
@@ -433,15 +431,8 @@ _TOKEN_FIX_ORDER = (
 
 
 def _parses(text: str) -> None:
-    """Raise ``json.JSONDecodeError`` unless ``text`` is JSON (``json.loads`` semantics).
-
-    orjson checks first (many times faster); json decides what orjson refuses
-    but json accepts (NaN, lone surrogates, integers beyond 64 bits).
-    """
-    try:
-        orjson.loads(text)
-    except orjson.JSONDecodeError:
-        json.loads(text)
+    """Raise ``json.JSONDecodeError`` unless ``text`` is JSON (``json.loads`` semantics, the depth limit)."""
+    parses(text)
 
 
 def repair(text: str) -> RepairResult:
@@ -454,6 +445,9 @@ def repair(text: str) -> RepairResult:
         return RepairResult(stripped)
     except ValueError as exc:
         first_error: Exception = exc
+    deep = too_deep_at(stripped)
+    if deep >= 0:  # nothing to repair: the limit is a policy
+        return RepairResult(stripped, [], False, JsonDepthError(stripped, deep))
     corrections: list[str] = []
     body = strip_prefix(stripped, corrections)
     starts = 0
@@ -475,7 +469,7 @@ def repair(text: str) -> RepairResult:
         if "remove_prefix_text" not in corrections:
             corrections.append("remove_prefix_text")
     try:
-        json.loads(body)
+        loads(body)
     except ValueError as exc:
         first_error = exc
     return RepairResult(stripped, [], False, first_error)

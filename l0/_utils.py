@@ -7,11 +7,11 @@ and commas are dropped, and comment/quote fixes never touch string contents.
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from l0._jsonparse import loads, parses
 from l0._repair import repair
 
 __all__ = [
@@ -148,9 +148,9 @@ def extract_json(text: str) -> str:
 
 
 def is_valid_json(text: str) -> bool:
-    """True if ``text`` parses as JSON."""
+    """True if ``text`` parses as JSON (``json.loads`` semantics) nested at most ``MAX_JSON_DEPTH`` deep."""
     try:
-        json.loads(text)
+        parses(text)
     except (ValueError, TypeError):
         return False
     return True
@@ -164,19 +164,19 @@ def safe_json_parse(text: str, auto_correct: bool = True) -> dict[str, Any]:
     """
     _check_text(text)
     try:
-        return {"data": json.loads(text), "corrected": False, "corrections": []}
+        return {"data": loads(text), "corrected": False, "corrections": []}
     except ValueError:
         if not auto_correct:
             raise ValueError(f"Invalid JSON: {text[:100]}...") from None
     r = auto_correct_json(text, track_corrections=True)
     if r.success:
-        return {"data": json.loads(r.text), "corrected": r.corrected, "corrections": r.corrections}
+        return {"data": loads(r.text), "corrected": r.corrected, "corrections": r.corrections}
     extracted = extract_json(text)
     if extracted != text:
         r2 = auto_correct_json(extracted, track_corrections=True)
         if r2.success:
             return {
-                "data": json.loads(r2.text),
+                "data": loads(r2.text),
                 "corrected": True,
                 "corrections": ["extract_json", *r2.corrections],
             }

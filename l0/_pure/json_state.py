@@ -13,6 +13,8 @@ from __future__ import annotations
 import re
 from operator import index as _index
 
+from l0._limits import MAX_JSON_DEPTH
+
 __all__ = ["JsonStreamState"]
 
 # Modes of the machine. The compiled twin uses the same numbering.
@@ -101,7 +103,7 @@ class JsonStreamState:
         "_close_brackets",
     )
 
-    def __init__(self, max_depth: int = 1024) -> None:
+    def __init__(self, max_depth: int = MAX_JSON_DEPTH) -> None:
         if type(max_depth) is not int:
             try:
                 max_depth = _index(max_depth)

@@ -29,6 +29,8 @@ from libc.string cimport memcpy
 
 from operator import index as _index
 
+from l0._limits import MAX_JSON_DEPTH
+
 import numpy as np
 
 cnp.import_array()
@@ -403,7 +405,7 @@ cdef class JsonStreamState:
     cdef cnp.ndarray _arr
     cdef object _error
 
-    def __init__(self, max_depth=1024):
+    def __init__(self, max_depth=MAX_JSON_DEPTH):
         if type(max_depth) is not int:
             try:
                 max_depth = _index(max_depth)

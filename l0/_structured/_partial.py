@@ -20,7 +20,6 @@ O(len(value)). The whole buffer is never re-parsed.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 from bisect import bisect_left, bisect_right
@@ -30,6 +29,7 @@ from typing import Any
 from pydantic_core import from_json
 
 from l0._backend import JsonStreamState
+from l0._jsonparse import loads
 
 from ._schema import SchemaHandle
 
@@ -48,7 +48,7 @@ def _loads(text: str) -> Any:
     try:
         return from_json(text)
     except ValueError:
-        return json.loads(text)
+        return loads(text)
 
 
 class PartialParser:

@@ -15,7 +15,6 @@ and only field-level checks run (model validators wait for the final object).
 
 from __future__ import annotations
 
-import json
 import typing
 import weakref
 from collections.abc import Sequence
@@ -26,6 +25,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError, create_model, fiel
 from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
+from l0._jsonparse import loads
 from l0.json_schema import (
     SimpleJSONSchemaAdapter,
     UnifiedSchema,
@@ -159,7 +159,7 @@ class SchemaHandle:
 
     def _loads(self, text: str) -> Any:
         try:
-            return json.loads(text)
+            return loads(text)
         except ValueError as exc:
             raise json_invalid_error(self.name, exc, text) from None
 

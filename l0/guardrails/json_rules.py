@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from l0._backend import JsonStreamState
+from l0._jsonparse import parses
+from l0._limits import MAX_JSON_DEPTH
 
 from ._session import BuiltinSession, buffer_of, make_rule
 from .types import GuardrailRule, GuardrailViolation
@@ -183,6 +185,7 @@ def looks_like_json(content: str) -> bool:
     return s[0] in "{[" or s[-1] in "}]"
 
 
+_DEPTH_ERROR = "maximum depth exceeded"  # the state machine's error at the opener beyond max_depth
 _SIGNIFICANT = re.compile(r"[^ \t\r\n]")
 _POSITION = re.compile(r"at position (\d+)$")
 
@@ -244,7 +247,7 @@ class _JsonSession(BuiltinSession):
             at = self.base + js.error_offset  # content offset of the bad character
             rel = at - start - i
             if self.mode is None:
-                if 0 <= evidence < rel:
+                if 0 <= evidence < rel or js.error == _DEPTH_ERROR:  # only JSON-like text nests that deep
                     self.mode = True
                 else:
                     self.mode = False
@@ -309,6 +312,8 @@ class _JsonSession(BuiltinSession):
         bad = buffer_of(state).slice(off, off + 1)
         if js.depth == 0 and bad in ("}", "]"):
             msg = "Too many closing braces" if bad == "}" else "Too many closing brackets"
+        elif js.error == _DEPTH_ERROR:
+            msg = f"Invalid JSON: nested deeper than {MAX_JSON_DEPTH} levels (l0's maximum JSON depth) at position {off}"
         else:
             msg = f"Invalid JSON: {js.error} at position {off}"
         return self.violation(msg, position=off, suggestion="Check JSON structure", context={"error": js.error})
@@ -360,7 +365,7 @@ class _StrictJsonSession(BuiltinSession):
         if not (c[0] in "{[" or c[-1] in "}]"):
             return [self.violation("Output does not appear to be JSON")]
         try:
-            parsed = json.loads(c)
+            parsed = parses(c)
         except json.JSONDecodeError as exc:
             lead = len(content) - len(content.lstrip())
             return [self.violation(f"Invalid JSON: {exc}", position=exc.pos + lead)]

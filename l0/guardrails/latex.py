@@ -21,8 +21,10 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = ["LatexAnalysis", "analyze_latex_structure", "looks_like_latex", "latex_rule"]
 
-_BEGIN = re.compile(r"\\begin\{([^}]+)\}")
-_END = re.compile(r"\\end\{([^}]+)\}")
+# Environment names are bounded, as in the streaming rule: ``[^}]+`` ran to the end of the text
+# from every ``\begin{`` without a ``}`` (quadratic on ``"\\begin{" * n``).
+_BEGIN = re.compile(r"\\begin\{([^}]{1,100})\}")
+_END = re.compile(r"\\end\{([^}]{1,100})\}")
 _DISPLAY = re.compile(r"(?<!\$)\$\$(?!\$)")
 _INLINE = re.compile(r"(?<![\\$])\$(?!\$)")
 _SIGN_SOURCES = (

@@ -20,13 +20,30 @@ __all__ = ["MarkdownAnalysis", "analyze_markdown_structure", "looks_like_markdow
 
 _FENCE = re.compile(r"(`{3,}|~{3,})(\w*)")
 _SEPARATOR = re.compile(r"\|[\s:-]+\|")
+# Linear forms of the reference's signs: ``^\s*`` could run across blank lines from every line
+# start (quadratic on "\n" * n); a match spanning lines also matches from its last line start.
 _MARKDOWN_SIGNS = [
     re.compile(p, re.MULTILINE)
     for p in (
-        r"^#{1,6}\s", r"```", r"^\s*[-*+]\s", r"^\s*\d+\.\s", r"\[.*\]\(.*\)", r"^\|.*\|", r"\*\*.*\*\*",
+        r"^#{1,6}\s", r"```", r"^[^\S\n]*[-*+]\s", r"^[^\S\n]*\d+\.\s", r"^\|.*\|", r"\*\*.*\*\*",
         r"__.*__", r"\*[^*]+\*", r"_[^_]+_",
     )
 ]
+
+
+def _has_link(content: str) -> bool:
+    r"""``re.search(r"\[.*\]\(.*\)", content)`` in one pass per line (the regex retries from every
+    ``[`` and backtracks over the rest of the line: quadratic on ``"[a](" * n``)."""
+    if "](" not in content:
+        return False
+    for line in content.split("\n"):
+        a = line.find("[")
+        if a < 0:
+            continue
+        j = line.find("](", a + 1)
+        if j >= 0 and line.find(")", j + 2) >= 0:
+            return True
+    return False
 
 
 @dataclass
@@ -115,7 +132,7 @@ def looks_like_markdown(content: str) -> bool:
     """True if *content* has any common Markdown construct."""
     if not isinstance(content, str):
         raise TypeError(f"content must be str, got {type(content).__name__}")
-    return any(rx.search(content) for rx in _MARKDOWN_SIGNS)
+    return any(rx.search(content) for rx in _MARKDOWN_SIGNS) or _has_link(content)
 
 
 class _MarkdownSession(BuiltinSession):

@@ -118,7 +118,9 @@ def stall_rule(max_gap: float = 5.0) -> GuardrailRule:
     )
 
 
-_SPLIT = re.compile(r"[.!?]+\s+")
+# The look-behind starts a match only at the first mark of a run: without it a long run of
+# marks not followed by whitespace is rescanned from every position (quadratic).
+_SPLIT = re.compile(r"(?<![.!?])[.!?]+\s+")
 _MAX_RUN = 1024
 
 

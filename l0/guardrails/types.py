@@ -182,6 +182,12 @@ class CallableSession:
     def check(self, state: State) -> list[GuardrailViolation]:
         rule = self._rule
         found = rule.check(state)
+        if found.__class__ is not list:
+            if found is None:
+                return []
+            if isinstance(found, (str, bytes, dict)) or not hasattr(found, "__iter__"):
+                return found  # type: ignore[no-any-return]  # the runtime names the rule and this value
+            found = list(found)
         if not found:
             return []
-        return apply_rule_level(rule, list(found))
+        return apply_rule_level(rule, found)

@@ -6,10 +6,13 @@ These run at check cadence or per non-text event, never per text token.
 from __future__ import annotations
 
 import dataclasses
-import json
+import inspect
 import time
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
+from l0._jsonparse import loads
+from l0._safe import safe_str
 from l0.errors import Error, ErrorCode, ErrorContext
 from l0.events import ObservabilityEventType as O
 from l0.types import Event, EventType
@@ -21,11 +24,61 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._runner import Runner
 
 __all__ = ["new_session", "new_drift_session", "fast_drift_scan", "violation_dict", "evaluate", "guardrail_scan",
-           "guardrail_callbacks", "guardrail_close", "guardrail_phase", "drift_scan", "drift_found", "drift_check",
+           "guardrail_callbacks", "violation_key", "guardrail_close", "guardrail_phase", "drift_scan", "drift_found", "drift_check",
            "complete_event", "other_event", "finish_tool_calls"]
 
 
 # -- sessions --------------------------------------------------------------------------------------
+
+def config_error(message: str) -> TypeError:
+    """A misbehaving rule or detector: not retried (the next attempt would fail the same way)."""
+    err = TypeError(message)
+    err.l0_retryable = False  # type: ignore[attr-defined]
+    return err
+
+
+def _describe(value: Any) -> str:
+    if inspect.iscoroutine(value):
+        value.close()  # never awaited: close it so Python does not warn about it
+        return "a coroutine (check must be a plain function, not async def)"
+    try:
+        shown = repr(value)
+    except Exception:  # a foreign object's repr may itself fail
+        shown = f"<{type(value).__name__}>"
+    return f"{type(value).__name__} {shown[:80]}"
+
+
+def checked_violations(rule: Any, value: Any) -> list[Any]:
+    """*value* (a check's result) as a list of violations, or a TypeError naming the rule and the value.
+
+    Called only for results that are not already a list of ``GuardrailViolation``
+    (or that hold something else), so correct checks pay one type test per check.
+    """
+    from l0.guardrails.types import GuardrailViolation
+
+    name = getattr(rule, "name", None) or type(rule).__name__
+    if value is None:
+        return []
+    if isinstance(value, (str, bytes, bytearray, Mapping)) or not isinstance(value, Iterable):
+        raise config_error(f"guardrail rule {name!r}: check returned {_describe(value)}; "
+                           f"expected a list of GuardrailViolation (or an empty list)")
+    value = list(value)  # a tuple or a generator of violations is fine
+    for item in value:
+        # Duck-typed violations work too: the runtime reads severity, recoverable and message.
+        if not (isinstance(item, GuardrailViolation) or (hasattr(item, "severity") and hasattr(item, "message"))):
+            raise config_error(f"guardrail rule {name!r}: check returned a list holding {_describe(item)}; "
+                               f"expected a list of GuardrailViolation (objects with severity and message)")
+    return value
+
+
+def _violations(rule: Any, value: Any) -> list[Any]:
+    """A session's result as a list of violations (called when it is not an empty list or None)."""
+    from l0.guardrails.types import GuardrailViolation
+
+    if value.__class__ is list and all(v.__class__ is GuardrailViolation for v in value):
+        return value  # type: ignore[no-any-return]  # the usual case, checked cheaply
+    return checked_violations(rule, value)
+
 
 class _CheckSession:
     """Session for a rule object without ``new_session`` (calls ``rule.check(state)``)."""
@@ -37,15 +90,20 @@ class _CheckSession:
     def __init__(self, check: Any) -> None:
         self._check = check
 
-    def check(self, state: Any) -> list[Any]:
-        return list(self._check(state) or ())
+    def check(self, state: Any) -> Any:
+        return self._check(state)
 
 
 def new_session(rule: Any) -> Any:
     factory = getattr(rule, "new_session", None)
-    if factory is not None:
-        return factory()
-    return _CheckSession(rule.check)
+    if factory is None:
+        return _CheckSession(rule.check)
+    session = factory()
+    if not callable(getattr(session, "check", None)):
+        name = getattr(rule, "name", None) or type(rule).__name__
+        raise config_error(f"guardrail rule {name!r}: new_session() returned {_describe(session)}; "
+                           f"expected a session with a check(state) method")
+    return session
 
 
 class _DriftLegacySession:
@@ -62,9 +120,13 @@ class _DriftLegacySession:
 
 def new_drift_session(detector: Any) -> Any:
     factory = getattr(detector, "new_session", None)
-    if factory is not None:
-        return factory()
-    return _DriftLegacySession(detector)
+    if factory is None:
+        return _DriftLegacySession(detector)
+    session = factory()
+    if not callable(getattr(session, "check", None)):
+        raise config_error(f"drift_detector {type(detector).__name__}: new_session() returned {_describe(session)}; "
+                           f"expected a session with a check(state, delta) method")
+    return session
 
 
 def fast_drift_scan(session: Any) -> Any:
@@ -120,7 +182,7 @@ def _raise_for(run: Runner, violations: list[Any]) -> None:
             chosen = next((v for v in violations if getattr(v, "severity", "") == "error"), violations[0])
         code, prefix = ErrorCode.GUARDRAIL_VIOLATION, "Guardrail violation"
     raise Error(
-        f"{prefix}: {getattr(chosen, 'message', chosen)}",
+        f"{prefix}: {safe_str(getattr(chosen, 'message', chosen))}",
         ErrorContext(
             code=code, checkpoint=state.checkpoint, token_count=state.token_count,
             content_length=len(state.buffer), model_retry_count=state.model_retry_count,
@@ -150,16 +212,16 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
     if not run.bus.enabled:
         found: list[Any] = []
         if final:
-            for _rule, session in att.guard_all:
+            for rule, session in att.guard_all:
                 v = session.check(state)
-                if v:
-                    found.extend(v)
-            return found, 0.0
+                if v is not None and v.__class__ is not list or v:
+                    found.extend(_violations(rule, v))
+            return (_unreported(att, found) if found and att.reported else found), 0.0
         sessions = att.guard_stream
         idle = False
         buf = state.buffer
         delta = None
-        for _rule, session in sessions:
+        for rule, session in sessions:
             fresh = getattr(session, "check_fresh", None)
             if fresh is not None:
                 # Every streaming session is checked at the same counts: the text since the previous
@@ -169,8 +231,8 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
                 v = fresh(state, delta)
             else:
                 v = session.check(state)
-            if v:
-                found.extend(v)
+            if v is not None and v.__class__ is not list or v:
+                found.extend(_violations(rule, v))
             if getattr(session, "streaming_idle", False):
                 idle = True
         att.guard_pos = len(buf)
@@ -178,7 +240,7 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
             att.guard_stream = [p for p in sessions if not getattr(p[1], "streaming_idle", False)]
             if not att.guard_stream:
                 att.next_guard = NEVER
-        return found, 0.0
+        return (_unreported(att, found) if found and att.reported else found), 0.0
     sessions = att.guard_all if final else att.guard_stream
     emit = run.emit
     t0 = time.perf_counter()
@@ -188,14 +250,34 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
         cb_id = _callback_id()
         t1 = time.perf_counter()
         emit(O.GUARDRAIL_RULE_START, index=index, ruleId=rule.name, callbackId=cb_id)
-        violations = list(session.check(state) or ())
+        violations = _violations(rule, session.check(state))
         passed = not violations
         emit(O.GUARDRAIL_RULE_RESULT, index=index, ruleId=rule.name, passed=passed,
              violation=violation_dict(violations[0]) if violations else None)
         emit(O.GUARDRAIL_RULE_END, index=index, ruleId=rule.name, passed=passed, callbackId=cb_id,
              durationMs=(time.perf_counter() - t1) * 1000.0)
         found.extend(violations)
-    return found, t0
+    return (_unreported(att, found) if found and att.reported else found), t0
+
+
+def violation_key(v: Any) -> tuple[Any, ...]:
+    """What makes two findings the same: rule, message, position, severity."""
+    return tuple(value if value is None or type(value) in (str, int) else safe_str(value)
+                 for value in (getattr(v, "rule", None), getattr(v, "message", None), getattr(v, "position", None),
+                               getattr(v, "severity", None)))
+
+
+def _unreported(att: Attempt, found: list[Any]) -> list[Any]:
+    """Drop findings a resumed attempt's fresh sessions made again in the text kept from before."""
+    reported = att.reported
+    fresh = []
+    for v in found:
+        key = violation_key(v)
+        if key in reported:
+            reported.discard(key)  # once: the same finding made again later in new text is new
+        else:
+            fresh.append(v)
+    return fresh
 
 
 async def guardrail_callbacks(run: Runner, found: list[Any]) -> None:
@@ -293,7 +375,7 @@ def _parse_args(text: str) -> dict[str, Any]:
     if not text:
         return {}
     try:
-        value = json.loads(text)
+        value = loads(text)
     except ValueError:
         return {"_raw": text}
     return value if isinstance(value, dict) else {"_raw": text}

@@ -200,12 +200,30 @@ def _check_rules(rules: Any) -> list[Any]:
     if not isinstance(rules, (list, tuple)):
         raise TypeError(f"guardrails must be a list of GuardrailRule or None, got {type(rules).__name__}")
     for i, rule in enumerate(rules):
+        if isinstance(rule, type):
+            raise TypeError(f"guardrails[{i}] must be a GuardrailRule instance, got the class {rule.__name__} "
+                            f"(call it or use a rule factory such as l0.guardrails.json_rule())")
+        if inspect.iscoroutinefunction(getattr(rule, "check", None)):
+            raise TypeError(f"guardrails[{i}] ({getattr(rule, 'name', '?')!r}): check is an async function; "
+                            f"guardrail checks run synchronously and must return a list of GuardrailViolation")
         if not (callable(getattr(rule, "new_session", None)) or callable(getattr(rule, "check", None))):
             raise TypeError(f"guardrails[{i}] must be a GuardrailRule (with check or new_session), "
                             f"got {type(rule).__name__}")
         if not isinstance(getattr(rule, "name", None), str):
             raise TypeError(f"guardrails[{i}] must have a str name")
     return list(rules)
+
+
+def _check_drift(drift: Any) -> None:
+    if isinstance(drift, type):
+        raise TypeError(f"drift_detector must be a DriftDetector instance or None, got the class {drift.__name__} "
+                        f"(call it: {drift.__name__}())")
+    if not (callable(getattr(drift, "new_session", None)) or callable(getattr(drift, "check", None))):
+        raise TypeError(f"drift_detector must be a DriftDetector or None, got {type(drift).__name__}")
+    for name in ("new_session", "check"):
+        if inspect.iscoroutinefunction(getattr(drift, name, None)):
+            raise TypeError(f"drift_detector {type(drift).__name__}.{name} is an async function; "
+                            f"drift checks run synchronously")
 
 
 def _raw_store(value: Any) -> Any:
@@ -243,8 +261,8 @@ def validate(stream: Any, options: dict[str, Any], *, single_use: bool = False) 
             fb_factory, fb_wants, fb_once = _source(fb, f"fallbacks[{i}]")
             streams.append((fb_factory, fb_wants, fb_once))
     drift = get("drift_detector")
-    if drift is not None and not (callable(getattr(drift, "new_session", None)) or callable(getattr(drift, "check", None))):
-        raise TypeError(f"drift_detector must be a DriftDetector or None, got {type(drift).__name__}")
+    if drift is not None:
+        _check_drift(drift)
     context = get("context")
     if context is not None and not isinstance(context, dict):
         raise TypeError(f"context must be a dict or None, got {type(context).__name__}")

@@ -42,7 +42,9 @@ ALIASES: dict[str, str] = {
 }
 
 TOOL_CITIES = ("Paris", "Lagos", "Osaka", "Lima", "Oslo", "Cairo", "Quito", "Perth")
-_WORD = re.compile(r"\s*\S+")
+# A match starts only after a non-space: ``\s*\S+`` retried from every position of a trailing
+# whitespace run (quadratic on "   ...").
+_WORD = re.compile(r"(?<!\s)\s*\S+")
 
 
 def word(n: int) -> str:

@@ -8,6 +8,9 @@ from typing import Any
 
 from ._validate import check_int
 
+# Larger limits are refused (None disables a timeout): beyond it the seconds overflow a float
+# (10**400 failed every attempt with OverflowError) or mean no limit at all (~292 million years).
+MAX_TIMEOUT_MS = 2**63 - 1
 # Floats below this many "milliseconds" are almost surely seconds (the
 # reference's own docs show ``Timeout(initial_token=5.0)``).
 _SECONDS_LOOKALIKE = 100.0
@@ -23,8 +26,12 @@ def _check_ms(name: str, value: Any) -> int | float | None:
         )
     if isinstance(value, float) and (math.isnan(value) or math.isinf(value)):
         raise ValueError(f"Timeout.{name} must be a finite number of milliseconds, got {value}")
-    if value < 0:
-        raise ValueError(f"Timeout.{name} must be >= 0 milliseconds, got {value}")
+    if value <= 0:
+        # The reference times out at once on 0 (every attempt fails); None is how to disable one.
+        raise ValueError(f"Timeout.{name} must be > 0 milliseconds (None disables it), got {value}")
+    if value > MAX_TIMEOUT_MS:
+        got = f"{value:g}" if isinstance(value, float) else f"an int of {value.bit_length()} bits"
+        raise ValueError(f"Timeout.{name} must be at most {MAX_TIMEOUT_MS} milliseconds (None disables it), got {got}")
     if isinstance(value, float) and 0 < value < _SECONDS_LOOKALIKE:
         raise ValueError(
             f"Timeout.{name}={value} looks like seconds; Timeout fields are milliseconds "
@@ -40,7 +47,8 @@ class Timeout:
     ``initial_token`` limits the wait for the first token, ``inter_token`` the
     gap between events after it. ``None`` disables that one timeout (an
     addition; the reference failed inside the attempt). A float below 100 is
-    refused because it is almost surely a number of seconds.
+    refused because it is almost surely a number of seconds; so are 0 (the
+    reference timed out at once) and values above ``MAX_TIMEOUT_MS``.
     """
 
     initial_token: int | None = 5000

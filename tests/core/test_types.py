@@ -46,7 +46,7 @@ STATE_FIELDS = [
 
 def test_enum_values() -> None:
     assert [e.value for e in EventType] == [
-        "token", "message", "data", "progress", "tool_call", "error", "complete"]
+        "token", "message", "data", "progress", "tool_call", "error", "complete", "reset"]
     assert [c.value for c in ContentType] == ["text", "image", "audio", "video", "file", "json", "binary"]
     assert [c.value for c in ErrorCategory] == [
         "network", "transient", "model", "content", "provider", "fatal", "internal"]
@@ -74,7 +74,8 @@ def test_event_fields_and_slots() -> None:
 
 @pytest.mark.parametrize("kind", list(EventType))
 def test_event_predicates_enum_and_string(kind: EventType) -> None:
-    props = ["is_token", "is_message", "is_data", "is_progress", "is_tool_call", "is_error", "is_complete"]
+    props = ["is_token", "is_message", "is_data", "is_progress", "is_tool_call", "is_error", "is_complete",
+             "is_reset"]
     expected = props[list(EventType).index(kind)]
     for ev in (Event(kind), Event(kind.value)):  # type: ignore[arg-type]
         assert [p for p in props if getattr(ev, p)] == [expected]
@@ -294,7 +295,8 @@ def test_timeout_defaults_ms() -> None:
     assert (t.initial_token_seconds, t.inter_token_seconds) == (5.0, 10.0)
     off = Timeout(initial_token=None, inter_token=250)
     assert off.initial_token_seconds is None and off.inter_token_seconds == 0.25
-    assert Timeout(initial_token=0).initial_token == 0
+    with pytest.raises(ValueError, match="must be > 0"):
+        Timeout(initial_token=0)
     assert Timeout(initial_token=1500.0).initial_token == 1500.0
 
 
@@ -304,7 +306,7 @@ def test_timeout_defaults_ms() -> None:
         ({"initial_token": 0.5}, ValueError,
          r"Timeout\.initial_token=0\.5 looks like seconds; Timeout fields are milliseconds \(use 500\)"),
         ({"inter_token": 10.0}, ValueError, r"Timeout\.inter_token=10\.0 looks like seconds.*use 10000"),
-        ({"initial_token": -1}, ValueError, r"Timeout\.initial_token must be >= 0 milliseconds, got -1"),
+        ({"initial_token": -1}, ValueError, r"Timeout\.initial_token must be > 0 milliseconds \(None disables it\), got -1"),
         ({"inter_token": "5000"}, TypeError, r"Timeout\.inter_token must be an int number of milliseconds"),
         ({"initial_token": True}, TypeError, r"Timeout\.initial_token must be an int"),
         ({"initial_token": float("inf")}, ValueError, r"Timeout\.initial_token must be a finite"),
