@@ -383,6 +383,9 @@ class OpenTelemetry:
             end = _ns(event.ts)
             ok = telemetry.completed
             if run.attempt is not None:
+                if ok:
+                    run.attempt.set_attribute(A.LLM_USAGE_OUTPUT_TOKENS, telemetry.token_count)
+                    self._status(run.attempt, True)
                 run.attempt.end(end_time=end)
             if telemetry.time_to_first_token is not None:
                 span.set_attribute(A.GEN_AI_RESPONSE_TIME_TO_FIRST_CHUNK, telemetry.time_to_first_token)

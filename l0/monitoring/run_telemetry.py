@@ -311,6 +311,8 @@ class RunCollector:
         elif name == "SESSION_SUMMARY":
             t.token_count = int(meta_get(meta, "token_count") or t.token_count)
         elif name == "SESSION_END":
+            if meta_get(meta, "success"):
+                t.completed = True  # COMPLETE may follow SESSION_END: success says it already
             if meta_get(meta, "aborted"):
                 t.aborted = True
             t.failed = not meta_get(meta, "success", False) and not t.aborted
@@ -412,6 +414,8 @@ def telemetry_of(event: Any, trackers: dict[str, RunCollector]) -> RunTelemetry 
         return given
     meta = event.meta
     t = c._t
+    if meta_get(meta, "success"):
+        t.completed = True
     if meta_get(meta, "aborted"):
         t.aborted = True
     t.failed = not meta_get(meta, "success", False) and not t.aborted

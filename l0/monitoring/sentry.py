@@ -234,9 +234,10 @@ class Sentry:
             self.record_drift(bool(meta_get(meta, "detected")), list(meta.get("metrics") or ()))
         elif name == "TOKEN":
             self.record_token(meta_get(meta, "text"))
-        elif name == "COMPLETE":
-            self.complete_stream(int(meta_get(meta, "token_count") or 0))
         elif name == "SESSION_END" and telemetry is not None:
+            # COMPLETE may come before or after SESSION_END depending on the runtime: one breadcrumb, here.
+            if telemetry.completed:
+                self.complete_stream(telemetry.token_count)
             if telemetry.time_to_first_token is not None:
                 self.record_first_token(telemetry.time_to_first_token * 1000.0)
             self.complete_execution(telemetry)
