@@ -94,6 +94,10 @@ _GROUPS: dict[str, tuple[str, ...]] = {
     ),
     "l0.normalize": ("Text", "NormalizeOptions", "WhitespaceOptions"),
     "l0._backend": ("PerformanceWarning",),
+    "l0.monitoring": (
+        "Monitoring", "OpenTelemetry", "OpenTelemetryConfig", "OpenTelemetryExporter", "OpenTelemetryExporterConfig",
+        "SemanticAttributes", "Sentry", "SentryConfig", "SentryExporter", "SentryExporterConfig",
+    ),
 }
 
 _WHERE: dict[str, str] = {name: mod for mod, names in _GROUPS.items() for name in names}

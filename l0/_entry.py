@@ -46,6 +46,7 @@ async def run(
     truncation: str = "retry",
     keep_raw_chunks: bool | int = False,
     token_events: bool = False,
+    monitoring: Any = None,
 ) -> Stream[Any]:
     """Run a stream with retries, fallbacks, timeouts, guardrails and resume.
 
@@ -87,6 +88,7 @@ async def run(
         truncation=truncation,
         keep_raw_chunks=keep_raw_chunks,
         token_events=token_events,
+        monitoring=monitoring,
     )
 
 
