@@ -45,6 +45,7 @@ async def run(
     truncation: str = "retry",
     keep_raw_chunks: bool | int = False,
     token_events: bool = False,
+    rate_limit: Any = None,
 ) -> Stream[Any]:
     """Run a stream with retries, fallbacks, timeouts, guardrails and resume.
 
@@ -86,6 +87,7 @@ async def run(
         truncation=truncation,
         keep_raw_chunks=keep_raw_chunks,
         token_events=token_events,
+        rate_limit=rate_limit,
     )
 
 

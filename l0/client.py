@@ -189,7 +189,7 @@ class WrappedChat:
         self._chat = chat
         self._config = config
         completions = getattr(chat, "completions", None)
-        self.completions = WrappedCompletions(completions, config) if completions is not None else None
+        self.completions = WrappedCompletions(completions, config, client) if completions is not None else None
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -201,11 +201,12 @@ class WrappedChat:
 class WrappedCompletions:
     """``client.chat.completions`` whose ``create(stream=True)`` returns an ``l0`` Stream."""
 
-    __slots__ = ("_completions", "_config")
+    __slots__ = ("_completions", "_config", "_client")
 
-    def __init__(self, completions: Any, config: ClientConfig) -> None:
+    def __init__(self, completions: Any, config: ClientConfig, client: Any = None) -> None:
         self._completions = completions
         self._config = config
+        self._client = client
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -229,6 +230,12 @@ class WrappedCompletions:
         for name in ("on_token", "on_tool_call", "on_violation"):
             if getattr(cfg, name) is not None:
                 options[name] = getattr(cfg, name)
+        if options.get("rate_limit") is not None:
+            # One coordinator key per source: the client's base URL, that source's model, the API key's fingerprint.
+            calls = [kwargs, *({**kwargs, "model": fb} if isinstance(fb, str) else {**kwargs, **fb}
+                               if isinstance(fb, Mapping) else None for fb in cfg.fallbacks or ())]
+            options["rate_limit"] = importlib.import_module("l0.ratelimit").for_client(
+                options["rate_limit"], self._client, calls)
         return await run(
             self._factory(kwargs, last),
             fallbacks=fallbacks or None,

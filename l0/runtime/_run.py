@@ -277,6 +277,11 @@ def validate(stream: Any, options: dict[str, Any], *, single_use: bool = False) 
     timeout = get("timeout")
     adapter = get("adapter")
     continuation = get("continue_from_last_good_token", False)
+    rate_limit = get("rate_limit")
+    if rate_limit is not None:
+        from l0.ratelimit._core import coerce_rate_limit
+
+        rate_limit = coerce_rate_limit(rate_limit)
     return {
         "streams": streams,
         "guardrails": [] if rules is None else _check_rules(rules),
@@ -294,6 +299,7 @@ def validate(stream: Any, options: dict[str, Any], *, single_use: bool = False) 
         "truncation": truncation,
         "keep_raw_chunks": get("keep_raw_chunks", False),
         "token_events": bool(get("token_events", False)),
+        "rate_limit": rate_limit,
     }
 
 
@@ -350,6 +356,7 @@ async def _internal_run(
     truncation: str = "retry",
     keep_raw_chunks: bool | int = False,
     token_events: bool = False,
+    rate_limit: Any = None,
 ) -> Stream[Any]:
     """Validate everything, emit SESSION_START and return the :class:`Stream` (lazy: nothing runs yet)."""
     if (fallbacks is None and guardrails is None and drift_detector is None and retry is None and timeout is None
@@ -359,7 +366,8 @@ async def _internal_run(
             and on_error is None and on_stream_event is None and on_violation is None and on_retry is None
             and on_fallback is None and on_resume is None and on_checkpoint is None and on_timeout is None
             and on_abort is None and on_drift is None and on_tool_call is None and on_token is None
-            and truncation == "retry" and keep_raw_chunks is False and token_events is False):
+            and truncation == "retry" and keep_raw_chunks is False and token_events is False
+            and rate_limit is None):
         # Every option at its default: only the stream needs checking (the common case, kept cheap).
         return _launch(Runner.plain([_source(stream, "stream")], EventBus(), _DEFAULT_RETRY or _default_retry()))
     options = dict(locals())
