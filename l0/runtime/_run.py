@@ -366,10 +366,16 @@ async def _internal_run(
             and on_error is None and on_stream_event is None and on_violation is None and on_retry is None
             and on_fallback is None and on_resume is None and on_checkpoint is None and on_timeout is None
             and on_abort is None and on_drift is None and on_tool_call is None and on_token is None
-            and truncation == "retry" and keep_raw_chunks is False and token_events is False
-            and rate_limit is None):
+            and truncation == "retry" and keep_raw_chunks is False and token_events is False):
         # Every option at its default: only the stream needs checking (the common case, kept cheap).
-        return _launch(Runner.plain([_source(stream, "stream")], EventBus(), _DEFAULT_RETRY or _default_retry()))
+        runner = Runner.plain([_source(stream, "stream")], EventBus(), _DEFAULT_RETRY or _default_retry())
+        if rate_limit is not None:
+            from l0.ratelimit._core import coerce_rate_limit
+
+            config = coerce_rate_limit(rate_limit)
+            if config is not None:
+                runner.rate_gate = config.gate(1)
+        return _launch(runner)
     options = dict(locals())
     options.pop("stream")
     return start(validate(stream, options))
