@@ -81,6 +81,18 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "ReplayCallbacks", "ReplayComparison", "ReplayedState", "ReplayResult", "SerializedError",
         "Snapshot", "StreamMetadata",
     ),
+    "l0.format": ("Format",),
+    "l0.window": (
+        "Window", "DocumentWindow", "DocumentChunk", "WindowConfig", "WindowStats", "ChunkProcessConfig",
+        "ChunkResult", "ChunkingStrategy", "ProcessingStats", "ContextRestorationOptions",
+        "ContextRestorationStrategy",
+    ),
+    "l0.multimodal": ("Multimodal",),
+    "l0.comparison": (
+        "Compare", "Difference", "DifferenceSeverity", "DifferenceType", "StringComparisonOptions",
+        "ObjectComparisonOptions",
+    ),
+    "l0.normalize": ("Text", "NormalizeOptions", "WhitespaceOptions"),
 }
 
 _WHERE: dict[str, str] = {name: mod for mod, names in _GROUPS.items() for name in names}
