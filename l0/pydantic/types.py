@@ -28,6 +28,7 @@ class EventTypeModel(str, Enum):
     TOOL_CALL = "tool_call"
     ERROR = "error"
     COMPLETE = "complete"
+    RESET = "reset"
 
 
 @register_enum("l0.types:ContentType")
