@@ -329,6 +329,8 @@ def _check_run_options(run_options: Mapping[str, Any]) -> None:
     for name in run_options:
         if name not in params or name == "stream" or name in _FIELDS:
             raise TypeError(f"wrap_client() got an unexpected keyword argument {name!r}")
+    if run_options.get("rate_limit") is not None:
+        importlib.import_module("l0.ratelimit").for_client(run_options["rate_limit"], None, [])  # bad values fail now
 
 
 def wrap_client(

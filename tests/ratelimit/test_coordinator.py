@@ -277,3 +277,13 @@ async def test_default_coordinator_is_process_wide() -> None:
     assert default_coordinator() is default_coordinator()
     gate = RateLimit(key="k").gate(1)
     assert gate is not None and gate.coordinator is default_coordinator()
+
+
+def test_wrap_checks_rate_limit_at_wrap_time() -> None:
+    from openai import AsyncOpenAI
+
+    client = AsyncOpenAI(base_url="http://127.0.0.1:9/v1", api_key="x", max_retries=0)
+    with pytest.raises(TypeError, match="rate_limit must be True"):
+        l0.wrap(client, rate_limit="yes")
+    assert l0.wrap(client, rate_limit=True).config.run_options["rate_limit"] is True
+    assert l0.wrap(client).with_options(rate_limit=RateLimit()).config.run_options["rate_limit"] == RateLimit()
