@@ -61,6 +61,7 @@ _GROUPS: dict[str, tuple[str, ...]] = {
         "parallel", "race", "sequential",
     ),
     "l0.pool": ("OperationPool", "PoolOptions", "PoolStats", "create_pool"),
+    "l0.ratelimit": ("RateLimit",),
     "l0.pipeline": (
         "FAST_PIPELINE", "PRODUCTION_PIPELINE", "RELIABLE_PIPELINE", "Pipeline", "PipelineOptions",
         "PipelineResult", "PipelineStep", "StepContext", "StepResult", "chain_pipelines", "create_branch_step",

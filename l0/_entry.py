@@ -47,6 +47,7 @@ async def run(
     keep_raw_chunks: bool | int = False,
     token_events: bool = False,
     monitoring: Any = None,
+    rate_limit: Any = None,
 ) -> Stream[Any]:
     """Run a stream with retries, fallbacks, timeouts, guardrails and resume.
 
@@ -89,6 +90,7 @@ async def run(
         keep_raw_chunks=keep_raw_chunks,
         token_events=token_events,
         monitoring=monitoring,
+        rate_limit=rate_limit,
     )
 
 

@@ -258,6 +258,12 @@ class WrappedCompletions:
         for name in ("on_token", "on_tool_call", "on_violation"):
             if getattr(cfg, name) is not None:
                 options[name] = getattr(cfg, name)
+        if options.get("rate_limit") is not None:
+            # One coordinator key per source: the client's base URL, that source's model, the API key's fingerprint.
+            calls = [kwargs, *({**kwargs, "model": fb} if isinstance(fb, str) else {**kwargs, **fb}
+                               if isinstance(fb, Mapping) else None for fb in cfg.fallbacks or ())]
+            options["rate_limit"] = importlib.import_module("l0.ratelimit").for_client(
+                options["rate_limit"], self._client, calls)
         return await run(
             self._factory(kwargs, last),
             fallbacks=fallbacks or None,
@@ -421,6 +427,8 @@ def _check_run_options(run_options: Mapping[str, Any]) -> None:
     for name in run_options:
         if name not in params or name == "stream" or name in _FIELDS:
             raise TypeError(f"wrap_client() got an unexpected keyword argument {name!r}")
+    if run_options.get("rate_limit") is not None:
+        importlib.import_module("l0.ratelimit").for_client(run_options["rate_limit"], None, [])  # bad values fail now
 
 
 def wrap_client(

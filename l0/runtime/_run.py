@@ -285,6 +285,11 @@ def validate(stream: Any, options: dict[str, Any], *, single_use: bool = False) 
     timeout = get("timeout")
     adapter = get("adapter")
     continuation = get("continue_from_last_good_token", False)
+    rate_limit = get("rate_limit")
+    if rate_limit is not None:
+        from l0.ratelimit._core import coerce_rate_limit
+
+        rate_limit = coerce_rate_limit(rate_limit)
     return {
         "streams": streams,
         "guardrails": [] if rules is None else _check_rules(rules),
@@ -303,6 +308,7 @@ def validate(stream: Any, options: dict[str, Any], *, single_use: bool = False) 
         "keep_raw_chunks": get("keep_raw_chunks", False),
         "token_events": bool(get("token_events", False)),
         "monitoring": _check_monitoring(get("monitoring")),
+        "rate_limit": rate_limit,
     }
 
 
@@ -370,6 +376,7 @@ async def _internal_run(
     keep_raw_chunks: bool | int = False,
     token_events: bool = False,
     monitoring: Any = None,
+    rate_limit: Any = None,
 ) -> Stream[Any]:
     """Validate everything, emit SESSION_START and return the :class:`Stream` (lazy: nothing runs yet)."""
     if (fallbacks is None and guardrails is None and drift_detector is None and retry is None and timeout is None
@@ -382,7 +389,14 @@ async def _internal_run(
             and truncation == "retry" and keep_raw_chunks is False and token_events is False
             and monitoring is None):
         # Every option at its default: only the stream needs checking (the common case, kept cheap).
-        return _launch(Runner.plain([_source(stream, "stream")], EventBus(), _DEFAULT_RETRY or _default_retry()))
+        runner = Runner.plain([_source(stream, "stream")], EventBus(), _DEFAULT_RETRY or _default_retry())
+        if rate_limit is not None:
+            from l0.ratelimit._core import coerce_rate_limit
+
+            config = coerce_rate_limit(rate_limit)
+            if config is not None:
+                runner.rate_gate = config.gate(1)
+        return _launch(runner)
     options = dict(locals())
     options.pop("stream")
     return start(validate(stream, options))
