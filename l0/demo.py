@@ -239,6 +239,7 @@ async def _stream(view: View, base_url: str, key: str, model: str, messages: lis
         continue_from_last_good_token=resume,
         on_violation=on_violation,
         on_event=on_obs,
+        monitoring=True,
         callbacks=LifecycleCallbacks(on_start=on_start, on_error=on_error, on_resume=on_resume,
                                      on_timeout=on_timeout),
     )
@@ -288,6 +289,9 @@ def _summary(view: View, stream: Any, elapsed: float, requests: int | None) -> N
     if st.deduplication_applied and st.overlap_removed:
         bits.append(f"removed {len(st.overlap_removed)} repeated chars")
     view.line("■", "complete: " + ", ".join(bits), "32")
+    telemetry = getattr(stream, "telemetry", None)
+    if telemetry is not None:
+        view.line("≡", f"telemetry: {telemetry.summary()}", "36")
 
 
 def _describe(err: BaseException) -> str:
