@@ -34,6 +34,7 @@ asv-smoke:
 # Regenerates BENCHMARKS.md and its plot from a real run (about 10 minutes).
 bench:
 	$(PYTHON) -m l0 bench --compare-reference --report --snapshot
+	$(PYTHON) -m l0._bench.areas --report
 
 demo: install
 	$(PYTHON) -m l0 demo

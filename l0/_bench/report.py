@@ -459,7 +459,14 @@ def write(results: dict[str, Any], md_path: Path, png_path: Path, command: str) 
         png_rel = png_path.resolve().relative_to(md_path.resolve().parent).as_posix()
     except ValueError:
         png_rel = png_path.as_posix()
-    md_path.write_text(markdown(results, png_rel, command), encoding="utf-8")
+    text = markdown(results, png_rel, command)
+    # The wave-2 areas' section comes from its own run (python -m l0._bench.areas --report): keep it.
+    from l0._bench.areas import END, START
+
+    old = md_path.read_text(encoding="utf-8") if md_path.exists() else ""
+    if START in old and END in old:
+        text = text.rstrip("\n") + "\n\n" + START + old.split(START, 1)[1].split(END, 1)[0] + END + "\n"
+    md_path.write_text(text, encoding="utf-8")
 
 
 def now_utc() -> str:
