@@ -34,27 +34,27 @@ REQUESTED: str = _requested()
 
 
 _NAMES = ("ContentBuffer", "JsonStreamState", "EntropyRing", "shannon_entropy", "Handoff", "hot_iterate",
-          "drift_window", "WindowScan")
+          "WindowScan")
 
 
 def _load_compiled() -> tuple:
     from l0._speedups.content_buffer import ContentBuffer
-    from l0._speedups.drift import WindowScan, drift_window
+    from l0._speedups.drift import WindowScan
     from l0._speedups.entropy import EntropyRing, shannon_entropy
     from l0._speedups.hotloop import Handoff, hot_iterate
     from l0._speedups.json_state import JsonStreamState
 
-    return ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan
+    return ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, WindowScan
 
 
 def _load_pure() -> tuple:
     from l0._pure.content_buffer import ContentBuffer
-    from l0._pure.drift import WindowScan, drift_window
+    from l0._pure.drift import WindowScan
     from l0._pure.entropy import EntropyRing, shannon_entropy
     from l0._pure.hotloop import Handoff, hot_iterate
     from l0._pure.json_state import JsonStreamState
 
-    return ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan
+    return ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, WindowScan
 
 
 if REQUESTED == "python" or platform.python_implementation() != "CPython":
@@ -73,11 +73,8 @@ else:
         BACKEND = "python"
         _loaded = _load_pure()
 
-ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan = _loaded
+ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, WindowScan = _loaded
 del _loaded
 
-# The pure window scan is also where the compiled one sends the rare windows it leaves (it returns -1).
-from l0._pure.drift import drift_window as drift_window_python  # noqa: E402
-
 __all__ = ["BACKEND", "REQUESTED", "ContentBuffer", "JsonStreamState", "EntropyRing", "shannon_entropy",
-           "Handoff", "hot_iterate", "drift_window", "drift_window_python", "WindowScan"]
+           "Handoff", "hot_iterate", "WindowScan"]
