@@ -74,6 +74,24 @@ _GROUPS: dict[str, tuple[str, ...]] = {
                          "create_state_machine"),
     "l0.metrics": ("Metrics", "MetricsSnapshot", "create_metrics", "get_global_metrics",
                    "reset_global_metrics"),
+    "l0.event_sourcing": (
+        "EventEnvelope", "EventRecorder", "EventReplayer", "EventSourcing", "EventStore",
+        "EventStoreWithSnapshots", "InMemoryEventStore", "RecordedEvent", "RecordedEventType",
+        "ReplayCallbacks", "ReplayComparison", "ReplayedState", "ReplayResult", "SerializedError",
+        "Snapshot", "StreamMetadata",
+    ),
+    "l0.format": ("Format",),
+    "l0.window": (
+        "Window", "DocumentWindow", "DocumentChunk", "WindowConfig", "WindowStats", "ChunkProcessConfig",
+        "ChunkResult", "ChunkingStrategy", "ProcessingStats", "ContextRestorationOptions",
+        "ContextRestorationStrategy",
+    ),
+    "l0.multimodal": ("Multimodal",),
+    "l0.comparison": (
+        "Compare", "Difference", "DifferenceSeverity", "DifferenceType", "StringComparisonOptions",
+        "ObjectComparisonOptions",
+    ),
+    "l0.normalize": ("Text", "NormalizeOptions", "WhitespaceOptions"),
 }
 
 _WHERE: dict[str, str] = {name: mod for mod, names in _GROUPS.items() for name in names}

@@ -186,7 +186,7 @@ async def _stream(view: View, base_url: str, key: str, model: str, messages: lis
 
     resume = mode == "resume"
     attempt = [0]
-    marks: dict[str, Any] = {"failed_at": 0.0, "checks": 0, "restart_note": False}
+    marks: dict[str, Any] = {"failed_at": 0.0, "checks": 0}
 
     def on_start(n: int, is_retry: bool, is_fallback: bool) -> None:
         attempt[0] += 1
@@ -195,7 +195,6 @@ async def _stream(view: View, base_url: str, key: str, model: str, messages: lis
             waited = time.monotonic() - marks["failed_at"]
             kind = f" ({'fallback' if is_fallback else 'retry'}, {waited:.2f} s after the failure)"
         view.rule(f"attempt {attempt[0]}{kind}")
-        marks["restart_note"] = is_retry or is_fallback
 
     def on_error(err: BaseException, will_retry: bool, will_fallback: bool) -> None:
         marks["failed_at"] = time.monotonic()
@@ -205,7 +204,6 @@ async def _stream(view: View, base_url: str, key: str, model: str, messages: lis
         view.line("✗", f"{_describe(err)}{wait} -> {then}", "31")
 
     def on_resume(checkpoint: str, tokens: int) -> None:
-        marks["restart_note"] = False
         view.line("⤷", f"resuming after {tokens} tokens: {len(checkpoint)} chars kept, the model is asked to continue",
                   "35")
         view.token(_tail(checkpoint))
@@ -248,11 +246,12 @@ async def _stream(view: View, base_url: str, key: str, model: str, messages: lis
         stream = await client.chat.completions.create(model=model, messages=messages, stream=True)
         async for ev in stream:
             if ev.type == EventType.TOKEN and ev.text:
-                if marks["restart_note"]:
-                    marks["restart_note"] = False
-                    view.line("↺", "the answer restarts from the beginning (the partial text above is discarded)",
-                              "35")
                 view.token(ev.text)
+            elif ev.type == EventType.RESET:
+                # In band, before the new attempt's first token, and only when text was shown: a UI
+                # would erase the last ev.data["discard"] characters here.
+                view.line("↺", f"the answer restarts from the beginning: the {ev.data['discard']} chars shown "
+                          f"above are discarded (RESET event, reason: {ev.data['reason']})", "35")
     except Exception as exc:  # noqa: BLE001 - the demo reports any final failure
         view.line("✗", f"stream failed: {_describe(exc)}", "31")
         return "", None, time.monotonic() - start
@@ -289,7 +288,10 @@ def _summary(view: View, stream: Any, elapsed: float, requests: int | None) -> N
 
 def _describe(err: BaseException) -> str:
     status = getattr(err, "status_code", None)
-    text = str(err).splitlines()[0] if str(err) else ""
+    from l0._safe import safe_str
+
+    full = safe_str(err)
+    text = full.splitlines()[0] if full else ""
     head = f"{type(err).__name__}{f' {status}' if status else ''}"
     return f"{head}: {text[:90]}" if text else head
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from pydantic import TypeAdapter, ValidationError, create_model
 
 from l0._jsonparse import loads
+from l0._safe import safe_str
 from l0.events import EventBus
 
 from ._schema import SchemaHandle, json_invalid_error, make_handle
@@ -60,8 +61,8 @@ def _truncation_error(state: Any, text: str, cause: Exception | None) -> Truncat
 
 def _reask_message(err: Exception, truncated: bool) -> str:
     if truncated:
-        return f"The previous output was cut off (too long) before the JSON was complete. {err}"
-    return str(err)
+        return f"The previous output was cut off (too long) before the JSON was complete. {safe_str(err)}"
+    return safe_str(err)
 
 
 async def _run_structured(
@@ -113,7 +114,7 @@ async def _run_structured(
                 errors.append(exc)
                 last_error = exc
                 if attempt < n - 1:
-                    _call_quietly(on_retry, attempt + 1, str(exc))
+                    _call_quietly(on_retry, attempt + 1, safe_str(exc))
                 break
             report: dict[str, Any] = {}
             try:

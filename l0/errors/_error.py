@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from l0._safe import safe_str
 from l0.types import ErrorCategory
 
 
@@ -183,7 +184,7 @@ def _code_str(code: Any) -> str | None:
     if code is None:
         return None
     value = getattr(code, "value", code)
-    return value if isinstance(value, str) else str(value)
+    return value if isinstance(value, str) else safe_str(value)
 
 
 class FailureType(str, Enum):

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from l0._safe import safe_str
 from l0.types import ERROR_TYPE_DELAY_DEFAULTS, ErrorTypeDelays
 
 
@@ -238,12 +239,12 @@ def get_error_code(error: BaseException) -> str | None:
     """``errno`` or ``code`` of an exception as a string (enum codes give their value), else ``None``."""
     errno = getattr(error, "errno", None)
     if errno is not None:
-        return str(errno)
+        return errno if isinstance(errno, str) else safe_str(errno)
     code = getattr(error, "code", None)
     if code is None:
         return None
     value = getattr(code, "value", code)
-    return value if isinstance(value, str) else str(value)
+    return value if isinstance(value, str) else safe_str(value)
 
 
 def _classify_one(error: BaseException) -> tuple[NetworkErrorType | None, bool]:

@@ -9,6 +9,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from l0._safe import safe_str
+
 from .types import (
     GuardrailConfig,
     GuardrailContext,
@@ -109,7 +111,7 @@ class GuardrailEngine:
             try:
                 result = rule.check(state)
             except Exception as exc:
-                v = GuardrailViolation(rule=rule.name, message=f"Rule execution failed: {exc}",
+                v = GuardrailViolation(rule=rule.name, message=f"Rule execution failed: {safe_str(exc)}",
                                        severity="warning", recoverable=True, timestamp=now)
                 found.append(v)
                 self.state.violations_by_rule.setdefault(rule.name, []).append(v)
@@ -213,7 +215,7 @@ def check_guardrails_full(context: Any, rules: list[GuardrailRule]) -> Guardrail
 
 
 def _failed(exc: BaseException) -> GuardrailResult:
-    v = GuardrailViolation(rule="internal_error", message=f"Guardrail check failed: {exc}", severity="error",
+    v = GuardrailViolation(rule="internal_error", message=f"Guardrail check failed: {safe_str(exc)}", severity="error",
                            recoverable=True)
     return GuardrailResult(passed=False, violations=[v], should_retry=True, should_halt=False,
                            summary=GuardrailResultSummary(total=1, fatal=0, errors=1, warnings=0))

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from l0._jsonparse import loads
+from l0._safe import safe_str
 from l0.errors import Error, ErrorCode, ErrorContext
 from l0.events import ObservabilityEventType as O
 from l0.types import Event, EventType
@@ -23,7 +24,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from ._runner import Runner
 
 __all__ = ["new_session", "new_drift_session", "fast_drift_scan", "violation_dict", "evaluate", "guardrail_scan",
-           "guardrail_callbacks", "guardrail_close", "guardrail_phase", "drift_scan", "drift_found", "drift_check",
+           "guardrail_callbacks", "violation_key", "guardrail_close", "guardrail_phase", "drift_scan", "drift_found", "drift_check",
            "complete_event", "other_event", "finish_tool_calls"]
 
 
@@ -184,7 +185,7 @@ def _raise_for(run: Runner, violations: list[Any]) -> None:
             chosen = next((v for v in violations if getattr(v, "severity", "") == "error"), violations[0])
         code, prefix = ErrorCode.GUARDRAIL_VIOLATION, "Guardrail violation"
     raise Error(
-        f"{prefix}: {getattr(chosen, 'message', chosen)}",
+        f"{prefix}: {safe_str(getattr(chosen, 'message', chosen))}",
         ErrorContext(
             code=code, checkpoint=state.checkpoint, token_count=state.token_count,
             content_length=len(state.buffer), model_retry_count=state.model_retry_count,
@@ -218,7 +219,7 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
                 v = session.check(state)
                 if v is not None and v.__class__ is not list or v:
                     found.extend(_violations(rule, v))
-            return found, 0.0
+            return (_unreported(att, found) if found and att.reported else found), 0.0
         sessions = att.guard_stream
         idle = False
         buf = state.buffer
@@ -242,7 +243,7 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
             att.guard_stream = [p for p in sessions if not getattr(p[1], "streaming_idle", False)]
             if not att.guard_stream:
                 att.next_guard = NEVER
-        return found, 0.0
+        return (_unreported(att, found) if found and att.reported else found), 0.0
     sessions = att.guard_all if final else att.guard_stream
     emit = run.emit
     t0 = time.perf_counter()
@@ -259,7 +260,27 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
         emit(O.GUARDRAIL_RULE_END, index=index, ruleId=rule.name, passed=passed, callbackId=cb_id,
              durationMs=(time.perf_counter() - t1) * 1000.0)
         found.extend(violations)
-    return found, t0
+    return (_unreported(att, found) if found and att.reported else found), t0
+
+
+def violation_key(v: Any) -> tuple[Any, ...]:
+    """What makes two findings the same: rule, message, position, severity."""
+    return tuple(value if value is None or type(value) in (str, int) else safe_str(value)
+                 for value in (getattr(v, "rule", None), getattr(v, "message", None), getattr(v, "position", None),
+                               getattr(v, "severity", None)))
+
+
+def _unreported(att: Attempt, found: list[Any]) -> list[Any]:
+    """Drop findings a resumed attempt's fresh sessions made again in the text kept from before."""
+    reported = att.reported
+    fresh = []
+    for v in found:
+        key = violation_key(v)
+        if key in reported:
+            reported.discard(key)  # once: the same finding made again later in new text is new
+        else:
+            fresh.append(v)
+    return fresh
 
 
 async def guardrail_callbacks(run: Runner, found: list[Any]) -> None:

@@ -38,11 +38,11 @@ class Attempt:
 
     __slots__ = (
         "index", "number", "fallback_index", "is_retry", "is_fallback", "context",
-        "raw", "source", "adapter", "coerce", "task", "watchdog", "exhausted", "live",
+        "raw", "source", "adapter", "coerce", "watchdog", "exhausted", "live",
         "resuming", "checkpoint", "dedupe",
         "first_pending", "next_due", "next_ckpt", "next_guard", "next_drift", "ckpt_len", "ckpt_from",
         "guard_stream", "guard_all", "guard_pos", "drift_session", "drift_fast", "drift_kernel", "drift_pos",
-        "resume", "pending", "complete_event", "finish_reason", "inband_error",
+        "resume", "pending", "complete_event", "finish_reason", "inband_error", "reported",
         "tool_seen", "tool_args", "tool_ids", "tool_buf",
     )
 
@@ -57,7 +57,6 @@ class Attempt:
         self.source: Any = None
         self.adapter: Any = None
         self.coerce: Any = None
-        self.task: asyncio.Task[Any] | None = None
         self.watchdog: Any = None
         self.exhausted = False
         self.live = False
@@ -83,6 +82,7 @@ class Attempt:
         self.complete_event: Event | None = None
         self.finish_reason: str | None = None
         self.inband_error: Any = None
+        self.reported: set[Any] | None = None  # resuming: findings already reported for the kept text
         self.tool_seen: dict[str, str] | None = None
         self.tool_args: dict[Any, list[str]] | None = None
         self.tool_ids: dict[Any, str] | None = None
@@ -160,6 +160,10 @@ async def drive(run: Runner) -> AsyncIterator[Event]:
             if att is None:
                 return
             err: BaseException | None = None
+            if run.discard is not None:
+                # Restarting after text was shown: say so in band, before the new attempt's first token.
+                reset, run.discard = run.discard, None
+                yield reset
             try:
                 if att.resuming:
                     yield EventT(type=TOKEN, text="")

@@ -9,6 +9,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from l0._safe import safe_str
 from l0.errors import NetworkError, categorize_error, error_code_value, get_failure_type, get_recovery_strategy
 from l0.events import ObservabilityEventType as O
 from l0.types import ErrorCategory
@@ -29,7 +30,8 @@ async def recover(run: Runner, att: Attempt, err: BaseException) -> None:
     emit = run.emit
     run.errors.append(err)
     run.previous_error = err
-    logger.debug("Stream error: %s", err)
+    text = safe_str(err)  # the source's error: its __str__ may raise
+    logger.debug("Stream error: %s", text)
     if isinstance(err, _runner.TimeoutError):
         kind = "initial" if err.timeout_type == "initial_token" else "inter"
         configured = run.timeout.initial_token if kind == "initial" else run.timeout.inter_token
@@ -42,10 +44,10 @@ async def recover(run: Runner, att: Attempt, err: BaseException) -> None:
         state.network_errors.append(err)
         run.net_failed = True
         analysis = NetworkError.analyze(err)
-        emit(O.NETWORK_ERROR, error=str(err), code=analysis.type, retryable=analysis.retryable)
+        emit(O.NETWORK_ERROR, error=text, code=analysis.type, retryable=analysis.retryable)
         if att.exhausted is False and state.token_count > 0 and NetworkError.is_stream_interrupted(err, state.token_count):
             run.dropped = True
-            emit(O.CONNECTION_DROPPED, error=str(err), tokenCount=state.token_count)
+            emit(O.CONNECTION_DROPPED, error=text, tokenCount=state.token_count)
     mgr = run.retry_mgr
     if getattr(err, "l0_retryable", True) is False or run.streams[run.stream_index][2]:
         decision = False
@@ -58,7 +60,7 @@ async def recover(run: Runner, att: Attempt, err: BaseException) -> None:
     await run.fire("on_error", err, decision, will_fallback)
     if run.bus.enabled:
         streams = len(run.streams)
-        emit(O.ERROR, error=str(err), errorCode=error_code_value(err), failureType=get_failure_type(err).value,
+        emit(O.ERROR, error=text, errorCode=error_code_value(err), failureType=get_failure_type(err).value,
              recoveryStrategy=get_recovery_strategy(decision, will_fallback).value,
              policy={"retryEnabled": run.retry.max_retries > 0, "fallbackEnabled": streams > 1,
                      "maxRetries": run.retry.max_retries, "maxFallbacks": streams - 1,
@@ -68,8 +70,8 @@ async def recover(run: Runner, att: Attempt, err: BaseException) -> None:
         mgr.record_attempt(err)
         state.model_retry_count = mgr.model_retry_count
         state.network_retry_count = mgr.network_retry_count
-        await run.fire("on_retry", mgr.total_retries, str(err))
-        emit(O.RETRY_ATTEMPT, attempt=mgr.total_retries, reason=str(err), isNetwork=category is ErrorCategory.NETWORK)
+        await run.fire("on_retry", mgr.total_retries, text)
+        emit(O.RETRY_ATTEMPT, attempt=mgr.total_retries, reason=text, isNetwork=category is ErrorCategory.NETWORK)
         delay = mgr.get_delay(err)
         if delay > 0:
             await _backoff(run, delay)
@@ -92,29 +94,40 @@ async def recover(run: Runner, att: Attempt, err: BaseException) -> None:
         if run.continuation is not None and len(state.buffer):
             await _carry_over(run)
         else:
-            run.reset_content()
+            run.reset_content("fallback")
         return
-    emit(O.RETRY_GIVE_UP, attempts=mgr.total_retries, lastError=str(err))
+    emit(O.RETRY_GIVE_UP, attempts=mgr.total_retries, lastError=text)
     run.session_end(success=False)
     raise err
 
 
 async def _backoff(run: Runner, delay: float) -> None:
-    """Sleep before the next attempt; ``abort()`` cuts the sleep short."""
+    """Sleep before the next attempt; ``abort()`` cuts the sleep short.
+
+    ``abort()`` cancels the sleep task, never the waiting task, so any
+    ``CancelledError`` seen here is someone else's and propagates.
+    """
     task = asyncio.ensure_future(_runner.sleep(delay))
     run.backoff_task = task
     try:
-        await task
+        await asyncio.wait((task,))
     except asyncio.CancelledError:
-        if not (run.aborted and task.cancelled()):
-            raise
+        task.cancel()
+        raise
     finally:
         run.backoff_task = None
+    if not task.cancelled():
+        task.result()  # an injected sleep that failed
 
 
 async def _carry_over(run: Runner) -> None:
     """Checkpoint everything delivered so far, then resume from it or start over."""
     state = run.state
+    if run.held_back and run.continuation is not None:
+        # The token whose check failed never reached the consumer: it is not part of what was delivered.
+        buf = state.buffer
+        buf.truncate(len(buf) - run.held_back)
+        run.held_back = 0
     checkpoint = state.buffer.content
     state.checkpoint = checkpoint
     run.checkpoints_created += 1
@@ -125,7 +138,7 @@ async def _carry_over(run: Runner) -> None:
         run.pending_resume = checkpoint
         logger.debug("Continuing from checkpoint (%d chars)", len(checkpoint))
     else:
-        run.reset_content()
+        run.reset_content("retry")
 
 
 async def _ask_hook(run: Runner, hook: object, err: BaseException, category: ErrorCategory) -> bool:
@@ -139,7 +152,7 @@ async def _ask_hook(run: Runner, hook: object, err: BaseException, category: Err
         if inspect.isawaitable(result):
             result = await result
     except Exception as exc:  # noqa: BLE001 - a raising hook vetoes the retry
-        emit(O.RETRY_FN_ERROR, attempt=attempt, category=category.value, error=str(exc), finalShouldRetry=False,
+        emit(O.RETRY_FN_ERROR, attempt=attempt, category=category.value, error=safe_str(exc), finalShouldRetry=False,
              durationMs=(time.perf_counter() - t0) * 1000.0)
         return False
     final = bool(result)

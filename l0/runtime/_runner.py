@@ -11,13 +11,13 @@ import asyncio
 import functools
 import inspect
 import logging
-import sys
 import time
 from collections.abc import Mapping, Sequence
 from types import AsyncGeneratorType, MappingProxyType
 from typing import Any
 
 from l0._backend import ContentBuffer
+from l0._safe import safe_str
 from l0.adapters._registry import resolve_adapter
 from l0.adapters.event import AdaptedEvent, EventPassthroughAdapter, StreamItemError, coerce_item
 from l0.errors import truncation_error
@@ -31,7 +31,7 @@ from ._callbacks import call_safely
 from ._context import StreamContext
 from ._engine import Attempt
 from ._resume import OverlapBuffer
-from ._watchdog import TimeoutError, Watchdog
+from ._watchdog import TimeoutError, Watchdog, interrupt
 
 logger = logging.getLogger("l0")
 
@@ -43,12 +43,6 @@ _FROM_CFG: Any = object()
 _LIST_FIELDS = ("violations", "network_errors", "data_outputs")
 # What Runner.due_rest continues with after Runner.due_now returned -1.
 _RESUME_CKPT, _RESUME_GUARD, _RESUME_DRIFT = 1, 2, 3
-
-# Before 3.12 ``asyncio.current_task(loop)`` is a Python function returning ``_current_tasks.get(loop)``.
-_tasks_by_loop = getattr(asyncio.tasks, "_current_tasks", None)
-_task_of: Any = (_tasks_by_loop.get if sys.version_info < (3, 12) and type(_tasks_by_loop) is dict
-                 else asyncio.current_task)
-
 
 def _state_factory() -> Any:
     """A function returning a fresh ``LiveState()``, cheaper than the dataclass ``__init__`` when possible.
@@ -131,8 +125,10 @@ class Runner:
     checkpoints_created = 0
     derived_count = True  # the state's token_count follows its buffer (LiveState): appending counts
     started_ms = 0.0
-    _abort_cancel: int | None = None
+    _abort_interrupt: Any = None
     backoff_task: asyncio.Future[Any] | None = None
+    held_back = 0  # chars appended by the token whose due check raised: never delivered
+    discard: Event | None = None  # the RESET event the next attempt yields first
     loop_time: Any = time.monotonic
 
     def __init__(self, cfg: dict[str, Any], bus: Any = None, raw_chunks: Any = _FROM_CFG) -> None:
@@ -190,9 +186,10 @@ class Runner:
     # -- callbacks ------------------------------------------------------------------------------
 
     def callback_failed(self, name: str, exc: BaseException) -> None:
-        logger.warning("Callback %s raised %s: %s (ignored; the stream goes on)", name, type(exc).__name__, exc)
+        text = safe_str(exc)
+        logger.warning("Callback %s raised %s: %s (ignored; the stream goes on)", name, type(exc).__name__, text)
         if self.bus.enabled:
-            self.emit(O.CALLBACK_ERROR, callback=name, error=str(exc), errorType=type(exc).__name__)
+            self.emit(O.CALLBACK_ERROR, callback=name, error=text, errorType=type(exc).__name__)
 
     async def fire(self, name: str, *args: Any) -> None:
         cb = self.cbs.get(name)
@@ -270,6 +267,7 @@ class Runner:
         self.attempt_count += 1
         att = Attempt(self.attempt_count - 1, self.attempt_number, self.stream_index)
         self.current = att
+        self.held_back = 0
         state.truncated = False
         if att.is_retry:
             self.emit(O.ATTEMPT_START, attempt=att.number, isRetry=True, isFallback=att.is_fallback)
@@ -289,13 +287,16 @@ class Runner:
                 state.continuation_used = True
                 att.resuming = True
                 att.checkpoint = resume
+                if state.violations:
+                    # The new attempt's sessions read the kept text again: what they find there was reported.
+                    att.reported = {_checks.violation_key(v) for v in state.violations}
                 cont = self.continuation
                 if cont.deduplicate:
                     att.dedupe = OverlapBuffer(resume, cont.deduplication_options)
                 if self.build_prompt is not None:
                     prompt = self.build_prompt(resume)
             else:
-                self.reset_content()
+                self.reset_content("checkpoint_rejected")
         if self.streams[self.stream_index][1]:
             # Only a factory that takes an argument ever sees the context.
             att.context = StreamContext(
@@ -403,14 +404,12 @@ class Runner:
         if enabled:
             emit(O.ADAPTER_WRAP_END)
         loop = asyncio.get_running_loop()
-        att.task = _task_of(loop)
         if type(loop).time is asyncio.BaseEventLoop.time:
             self.loop_time = time.monotonic
         else:
             self.loop_time = loop.time
         if timeout is not None and (timeout.initial_token is not None or timeout.inter_token is not None):
-            att.watchdog = Watchdog(loop, timeout.initial_token_seconds, timeout.inter_token_seconds,
-                                    self.gen, att.task)
+            att.watchdog = Watchdog(loop, timeout.initial_token_seconds, timeout.inter_token_seconds, self.gen)
         att.live = True
         return source
 
@@ -466,26 +465,30 @@ class Runner:
 
     async def due(self, att: Attempt, ev: Event, text: str) -> int:
         """A check is due at this token: first-token work, checkpoint, callbacks, guardrails, drift."""
-        state = self.state
-        n = state.token_count
-        now = time.time()
-        state.last_token_at = now
-        if att.first_pending:
-            self._first_token(att, n, now)
-        if n == att.next_ckpt:
-            att.next_ckpt += self.continuation.checkpoint_interval
-            await self.periodic_checkpoint(att)
-        if self.token_callback is not None:
-            pending = self.token_callback(ev, text)
-            if pending is not None:
-                await self.settle(att, pending)
-        if n == att.next_guard:
-            att.next_guard += self.intervals.guardrails
-            await _checks.guardrail_phase(self, att, final=False)
-        if n == att.next_drift:
-            att.next_drift += self.intervals.drift
-            await _checks.drift_check(self, att)
-        return att.schedule(n)
+        try:
+            state = self.state
+            n = state.token_count
+            now = time.time()
+            state.last_token_at = now
+            if att.first_pending:
+                self._first_token(att, n, now)
+            if n == att.next_ckpt:
+                att.next_ckpt += self.continuation.checkpoint_interval
+                await self.periodic_checkpoint(att)
+            if self.token_callback is not None:
+                pending = self.token_callback(ev, text)
+                if pending is not None:
+                    await self.settle(att, pending)
+            if n == att.next_guard:
+                att.next_guard += self.intervals.guardrails
+                await _checks.guardrail_phase(self, att, final=False)
+            if n == att.next_drift:
+                att.next_drift += self.intervals.drift
+                await _checks.drift_check(self, att)
+            return att.schedule(n)
+        except BaseException:
+            self.hold_back()
+            raise
 
     def due_now(self, att: Attempt) -> int:
         """:meth:`due` for the hot loop, synchronously (no token callback in fast mode).
@@ -497,73 +500,88 @@ class Runner:
         it with :meth:`due_rest`. Errors (a violation that retries or halts, a
         rule that raises) propagate as attempt errors, as from :meth:`due`.
         """
-        state = self.state
-        n = att.next_due  # the hot loop calls this exactly at that count (== state.token_count)
-        now = time.time()
-        state.last_token_at = now
-        if att.first_pending:
-            self._first_token(att, n, now)
-        if n == att.next_ckpt:
-            if "on_checkpoint" in self.cbs:
-                att.resume = _RESUME_CKPT
-                return -1
-            att.next_ckpt += self.continuation.checkpoint_interval
-            self.checkpoint_now(att)
-        if n == att.next_guard:
-            att.next_guard += self.intervals.guardrails
-            found, t0 = _checks.guardrail_scan(self, att, final=False)
-            if found:
-                state.violations.extend(found)
-                if "on_violation" in self.cbs:
-                    att.resume = _RESUME_GUARD
-                    att.pending = (found, t0)
+        try:
+            state = self.state
+            n = att.next_due  # the hot loop calls this exactly at that count (== state.token_count)
+            now = time.time()
+            state.last_token_at = now
+            if att.first_pending:
+                self._first_token(att, n, now)
+            if n == att.next_ckpt:
+                if "on_checkpoint" in self.cbs:
+                    att.resume = _RESUME_CKPT
                     return -1
-            if found or self.bus.enabled:
-                _checks.guardrail_close(self, found, t0)
-        if n == att.next_drift:
-            att.next_drift += self.intervals.drift
-            fast = att.drift_fast
-            if fast is not None and not self.bus.enabled:
-                # The common case inline: a built-in session, nobody listening to events, no drift.
-                buf = state.buffer
-                delta = buf.since(att.drift_pos)
-                att.drift_pos = len(buf)
-                kernel = att.drift_kernel
-                if kernel is not None and kernel(buf, delta, True) == 0:
-                    hit = None  # a settled session's kernel found nothing (the usual outcome)
+                att.next_ckpt += self.continuation.checkpoint_interval
+                self.checkpoint_now(att)
+            if n == att.next_guard:
+                att.next_guard += self.intervals.guardrails
+                found, t0 = _checks.guardrail_scan(self, att, final=False)
+                if found:
+                    state.violations.extend(found)
+                    if "on_violation" in self.cbs:
+                        att.resume = _RESUME_GUARD
+                        att.pending = (found, t0)
+                        return -1
+                if found or self.bus.enabled:
+                    _checks.guardrail_close(self, found, t0)
+            if n == att.next_drift:
+                att.next_drift += self.intervals.drift
+                fast = att.drift_fast
+                if fast is not None and not self.bus.enabled:
+                    # The common case inline: a built-in session, nobody listening to events, no drift.
+                    buf = state.buffer
+                    delta = buf.since(att.drift_pos)
+                    att.drift_pos = len(buf)
+                    kernel = att.drift_kernel
+                    if kernel is not None and kernel(buf, delta, True) == 0:
+                        hit = None  # a settled session's kernel found nothing (the usual outcome)
+                    else:
+                        types = fast(state, delta, True, kernel is not None)
+                        hit = _checks.drift_found(self, types) if types else None
+                        att.drift_kernel = att.drift_session.settled_kernel()
                 else:
-                    types = fast(state, delta, True, kernel is not None)
-                    hit = _checks.drift_found(self, types) if types else None
-                    att.drift_kernel = att.drift_session.settled_kernel()
-            else:
-                hit = _checks.drift_scan(self, att)
-            if hit is not None and "on_drift" in self.cbs:
-                att.resume = _RESUME_DRIFT
-                att.pending = hit
-                return -1
-        return att.schedule(n)
+                    hit = _checks.drift_scan(self, att)
+                if hit is not None and "on_drift" in self.cbs:
+                    att.resume = _RESUME_DRIFT
+                    att.pending = hit
+                    return -1
+            return att.schedule(n)
+        except BaseException:
+            self.hold_back()
+            raise
 
     async def due_rest(self, att: Attempt) -> int:
         """Finish what :meth:`due_now` left to await; the next due token count."""
-        n = self.state.token_count
-        stage, pending = att.resume, att.pending
-        att.resume, att.pending = 0, None
-        if stage == _RESUME_CKPT:
-            att.next_ckpt += self.continuation.checkpoint_interval
-            await self.periodic_checkpoint(att)
-            if n == att.next_guard:
-                att.next_guard += self.intervals.guardrails
-                await _checks.guardrail_phase(self, att, final=False)
-        elif stage == _RESUME_GUARD:
-            found, t0 = pending
-            await _checks.guardrail_callbacks(self, found)
-            _checks.guardrail_close(self, found, t0)
-        if stage == _RESUME_DRIFT:
-            await self.fire("on_drift", *pending)
-        elif n == att.next_drift:
-            att.next_drift += self.intervals.drift
-            await _checks.drift_check(self, att)
-        return att.schedule(n)
+        try:
+            n = self.state.token_count
+            stage, pending = att.resume, att.pending
+            att.resume, att.pending = 0, None
+            if stage == _RESUME_CKPT:
+                att.next_ckpt += self.continuation.checkpoint_interval
+                await self.periodic_checkpoint(att)
+                if n == att.next_guard:
+                    att.next_guard += self.intervals.guardrails
+                    await _checks.guardrail_phase(self, att, final=False)
+            elif stage == _RESUME_GUARD:
+                found, t0 = pending
+                await _checks.guardrail_callbacks(self, found)
+                _checks.guardrail_close(self, found, t0)
+            if stage == _RESUME_DRIFT:
+                await self.fire("on_drift", *pending)
+            elif n == att.next_drift:
+                att.next_drift += self.intervals.drift
+                await _checks.drift_check(self, att)
+            return att.schedule(n)
+        except BaseException:
+            self.hold_back()
+            raise
+
+    def hold_back(self) -> None:
+        """A due check at the last appended token raised: that token never reached the consumer."""
+        buf = self.state.buffer
+        count = buf.token_count
+        if count:
+            self.held_back = len(buf) - (buf.token_end(count - 2) if count > 1 else 0)
 
     def _read_checkpoint(self, att: Attempt) -> None:
         """The periodic checkpoints an attempt passed without stopping: the last one's length and the count.
@@ -621,7 +639,7 @@ class Runner:
         complete = att.complete_event
         if complete is None and att.inband_error is not None:
             error = att.inband_error
-            raise error if isinstance(error, BaseException) else RuntimeError(str(error))
+            raise error if isinstance(error, BaseException) else RuntimeError(safe_str(error))
         reason = None
         if complete is None:
             reason = "no_terminal_signal"
@@ -664,12 +682,15 @@ class Runner:
         if self.bus.enabled:
             if att.fallback_index > 0:
                 self.emit(O.FALLBACK_END, index=att.fallback_index)
+            # COMPLETE is the last event of a successful session (consumers stop listening there).
+            self.session_end(success=True)
             self.emit(O.COMPLETE, tokenCount=state.token_count, contentLength=len(state.buffer))
+        else:
+            self.finished = True
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("Stream complete: %d tokens", state.token_count)
         if "on_complete" in self.cbs:
             await self.fire("on_complete", state)
-        self.session_end(success=True)
 
     def close_session(self) -> None:
         """The generator ended without a terminal path (closed early, cancelled): end the session once."""
@@ -693,6 +714,7 @@ class Runner:
 
     async def close_attempt(self, att: Attempt) -> None:
         att.live = False
+        self._abort_interrupt = None  # claimed or not, it belonged to this attempt's wait
         wd = att.watchdog
         if wd is not None:
             wd.close()
@@ -712,17 +734,20 @@ class Runner:
     # -- interruption (timeout watchdog, abort) -------------------------------------------------
 
     def claim_cancel(self, att: Attempt) -> bool:
-        """True if a CancelledError was caused by this attempt's watchdog or by abort()."""
-        task = att.task
-        if task is None:
-            return False
+        """True if the CancelledError being handled was caused by this attempt's watchdog or by abort().
+
+        Anyone else's cancellation (an outer deadline, ``task.cancel()``), even one
+        landing in the same loop iteration as the watchdog, is not claimed and propagates.
+        """
         wd = att.watchdog
-        if wd is not None and wd.fired is not None:
-            return wd.claim(task)
-        if self._abort_cancel is not None:
-            mine = task.uncancel() <= self._abort_cancel
-            self._abort_cancel = None
-            return mine
+        if wd is not None and wd.interrupt is not None:
+            if wd.claim():
+                self._abort_interrupt = None
+                return True
+        intr = self._abort_interrupt
+        if intr is not None:
+            self._abort_interrupt = None
+            return intr.claim()
         return False
 
     def pending_interrupt(self, att: Attempt) -> BaseException | None:
@@ -749,21 +774,27 @@ class Runner:
             self.backoff_task.cancel()
         att = self.current
         gen = self.gen
-        task = att.task if att is not None and att.live else None
-        if task is not None and not task.done() and gen is not None and gen.ag_await is not None:
+        if att is not None and att.live and gen is not None and gen.ag_await is not None:
+            # The consumer (whichever task reads the stream) is blocked waiting: interrupt the wait.
             try:
-                current = asyncio.current_task()
+                loop = asyncio.get_running_loop()
             except RuntimeError:
-                current = None
-            if current is not task:
-                # The consumer is blocked waiting for the provider: interrupt the wait.
-                self._abort_cancel = task.cancelling()
-                task.cancel()
+                return
+            self._abort_interrupt = interrupt(gen, loop)
 
     # -- recovery -------------------------------------------------------------------------------
 
-    def reset_content(self) -> None:
+    def reset_content(self, reason: str) -> None:
+        """Start the text over; the consumer is told how much of what it was shown to discard."""
         state = self.state
+        shown = len(state.buffer) - self.held_back
+        if shown > 0:
+            tokens = state.token_count - (1 if self.held_back else 0)
+            if self.discard is not None:  # not yet delivered: the consumer still holds the earlier text too
+                shown += self.discard.data["discard"]
+                tokens += self.discard.data["tokens"]
+            self.discard = Event(type=EventType.RESET, data={"discard": shown, "tokens": tokens, "reason": reason})
+        self.held_back = 0
         state.content = ""
         state.token_count = 0
         state.checkpoint = ""

@@ -1,21 +1,162 @@
-"""``l0.TimeoutError`` and the per-attempt watchdog that enforces :class:`~l0.types.Timeout`.
+"""``l0.TimeoutError``, the per-attempt watchdog that enforces :class:`~l0.types.Timeout`,
+and :func:`interrupt`, the way the watchdog and ``abort()`` stop a wait for the provider.
 
 One timer per attempt (``loop.call_at``). The hot path only stores the time at
 which the runtime starts waiting for the next event (:attr:`Watchdog.mark`).
 When the timer fires it looks at that mark: if the runtime is not waiting for
 the provider (the consumer holds the event) or the wait is younger than the
 limit, it re-arms itself for the exact deadline; otherwise it interrupts the
-wait by cancelling the consuming task, and the engine turns that cancellation
-into :class:`TimeoutError`. The timer dies with its attempt (:meth:`close`).
+wait and the engine turns the resulting cancellation into :class:`TimeoutError`.
+The timer dies with its attempt (:meth:`close`).
+
+An interrupt cancels the future the wait is blocked on, found by walking the
+await chain down from the runtime's iterator, not a task: whichever task awaits
+the stream (a new one per read under ``asyncio.wait_for``, another task the
+stream was handed to) is the one woken, and no task's cancel count changes,
+so nothing needs ``Task.uncancel`` (absent on 3.10). A cancellation requested
+by anyone else before the woken task runs is noticed and wins.
 """
 
 from __future__ import annotations
 
 import asyncio
+import gc
+import math
 import weakref
 from typing import Any
 
-__all__ = ["TimeoutError", "Watchdog"]
+__all__ = ["TimeoutError", "Watchdog", "Interrupt", "interrupt"]
+
+_HAS_CANCELLING = hasattr(asyncio.Task, "cancelling")  # 3.11+
+_TASK_TYPES: tuple[type, ...] = tuple(
+    t for t in (asyncio.Task, getattr(asyncio.tasks, "_PyTask", None)) if isinstance(t, type))
+_MISSING = object()
+_MAX_DEPTH = 256
+
+
+def _is_future(obj: Any) -> bool:
+    return getattr(type(obj), "_asyncio_future_blocking", _MISSING) is not _MISSING and \
+        obj._asyncio_future_blocking is not None
+
+
+def _step_down(obj: Any) -> Any:
+    """What ``obj`` (an awaitable in flight) awaits in turn, or None."""
+    for name in ("cr_await", "ag_await", "gi_yieldfrom"):
+        nxt = getattr(obj, name, _MISSING)
+        if nxt is not _MISSING:
+            if nxt is None and name == "gi_yieldfrom":
+                # A pure-Python future's ``__await__`` generator, suspended at ``yield self``.
+                frame = getattr(obj, "gi_frame", None)
+                owner = frame.f_locals.get("self") if frame is not None else None
+                return owner if _is_future(owner) else None
+            return nxt
+    # C wrappers without introspection (async-generator asend/athrow, FutureIter, coroutine
+    # wrappers) hold the object they drive as their one awaitable referent.
+    for ref in gc.get_referents(obj):
+        if isinstance(ref, type):
+            continue
+        if _is_future(ref) or any(hasattr(ref, n) for n in ("cr_await", "ag_await", "gi_yieldfrom")):
+            return ref
+    return None
+
+
+def _leaf_future(awaiting: Any) -> Any:
+    """The future at the bottom of an await chain (what some task is blocked on), or None."""
+    obj = awaiting
+    for _ in range(_MAX_DEPTH):
+        if obj is None or _is_future(obj):
+            return obj
+        obj = _step_down(obj)
+    return None
+
+
+def _reaches(task: Any, gen: Any) -> bool:
+    """True if ``task``'s await chain passes through ``gen``: the task is reading this stream."""
+    obj = task.get_coro()
+    for _ in range(_MAX_DEPTH):
+        if obj is gen:
+            return True
+        if obj is None or _is_future(obj):
+            return False
+        obj = _step_down(obj)
+    return False
+
+
+def _owner(fut: Any, gen: Any) -> Any:
+    """The task blocked on ``fut`` while reading ``gen`` (found through ``fut``'s wake-up callback), or None.
+
+    Checking that the task really awaits ``gen`` keeps a future shared with
+    other tasks, or a misread C wrapper, from ever interrupting someone else.
+    """
+    for cb, *_ in getattr(fut, "_callbacks", None) or ():
+        task = getattr(cb, "__self__", None)
+        if (isinstance(task, _TASK_TYPES) and getattr(task, "_fut_waiter", None) is fut
+                and _reaches(task, gen)):
+            return task
+    return None
+
+
+class Interrupt:
+    """One interrupted wait: the woken ``task``, the cancelled ``future``.
+
+    ``foreign`` becomes True when someone else asked to cancel the task before it
+    woke up; then the cancellation is theirs and must propagate.
+    """
+
+    __slots__ = ("task", "future", "baseline", "foreign")
+
+    def __init__(self, task: Any, future: Any) -> None:
+        self.task = task
+        self.future = future
+        self.baseline = task.cancelling() if _HAS_CANCELLING else 0
+        self.foreign = False
+
+    def _before_wakeup(self) -> None:
+        # Scheduled before the future's callbacks, so it runs right before the task wakes: a
+        # Task.cancel() that landed in between (even in the same loop iteration) shows here.
+        task = self.task
+        if getattr(task, "_must_cancel", False) or (_HAS_CANCELLING and task.cancelling() != self.baseline):
+            self.foreign = True
+
+    def claim(self) -> bool:
+        """True if the ``CancelledError`` being handled now is this interrupt's (and nobody else's)."""
+        task = self.task
+        if self.foreign or not self.future.cancelled():
+            return False
+        try:
+            if asyncio.current_task() is not task:
+                return False
+        except RuntimeError:
+            return False
+        return not (_HAS_CANCELLING and task.cancelling() != self.baseline)
+
+
+def interrupt(gen: Any, loop: asyncio.AbstractEventLoop) -> Interrupt | None:
+    """Wake the task waiting on ``gen`` (the runtime's iterator) with a ``CancelledError``.
+
+    None when nothing can be interrupted: ``gen`` awaits nothing, the wait is
+    not on a pending future, its task is the running one, or the future was
+    cancelled already (by someone else's ``Task.cancel()``).
+    """
+    awaiting = getattr(gen, "ag_await", None)
+    if awaiting is None:
+        return None
+    fut = _leaf_future(awaiting)
+    if fut is None or fut.done():
+        return None
+    task = _owner(fut, gen)
+    if task is None or task.done():
+        return None
+    try:
+        if asyncio.current_task() is task:
+            return None
+    except RuntimeError:
+        pass
+    intr = Interrupt(task, fut)
+    loop.call_soon(intr._before_wakeup)
+    if not fut.cancel():
+        return None
+    return intr
 
 
 class TimeoutError(Exception):  # noqa: A001 - the reference's public name
@@ -35,33 +176,35 @@ class TimeoutError(Exception):  # noqa: A001 - the reference's public name
 
 
 class Watchdog:
-    """Interrupts the consuming task when an attempt waits too long for its provider.
+    """Interrupts the wait for the provider when an attempt waits too long.
 
     ``initial``/``inter`` are limits in seconds (``None``: no limit in that
     phase). The initial phase lasts until the first event of the attempt has
-    been handed out. ``gen`` is the runtime's async generator: while it is
-    suspended at a ``yield`` (``ag_await is None``) the consumer, not the
-    provider, is holding things up, so no timeout applies.
+    been handed out. ``gen`` is the runtime's iterator: while it awaits nothing
+    (``ag_await is None``) the consumer, not the provider, is holding things
+    up, so no timeout applies. When it fires, :attr:`interrupt` records the
+    wait it interrupted (see :func:`interrupt`).
     """
 
-    __slots__ = ("mark", "_start", "_loop", "_handle", "_initial", "_inter", "_gen", "_task",
-                 "fired", "elapsed", "cancelling", "_closed", "paused")
+    __slots__ = ("mark", "_start", "_loop", "_handle", "_initial", "_inter", "_gen",
+                 "fired", "elapsed", "interrupt", "_closed", "paused")
 
     def __init__(self, loop: asyncio.AbstractEventLoop, initial: float | None, inter: float | None,
-                 gen: Any, task: asyncio.Task[Any] | None) -> None:
+                 gen: Any) -> None:
         self._loop = loop
         self._initial = initial
         self._inter = inter
         # Weak: a consumer that walks away must not keep the generator (and this timer) alive forever.
         self._gen = weakref.ref(gen) if gen is not None else None
-        self._task = task
         self.fired: str | None = None
         self.elapsed = 0.0
-        self.cancelling = 0
+        self.interrupt: Interrupt | None = None
         self._closed = False
         self.paused = False  # True while the runtime awaits user code (an async callback)
         now = loop.time()
-        self.mark = self._start = now
+        # The phase is "no mark stored yet": start just below now, a value no later clock read (>= now)
+        # can equal, even with a coarse or virtual clock that has not moved since.
+        self.mark = self._start = math.nextafter(now, -math.inf)
         self._handle: asyncio.TimerHandle | None = None
         limits = [x for x in (initial, inter) if x is not None]
         self._handle = loop.call_at(now + min(limits), self._fire)
@@ -92,29 +235,36 @@ class Watchdog:
         if gen is None and self._gen is not None:
             self._closed = True  # the stream was abandoned and collected
             return
-        if self.paused or (gen is not None and gen.ag_await is None):
+        if self.paused or gen is None or gen.ag_await is None:
             when = now + limit
         else:
             elapsed = now - self.mark
             if elapsed >= limit:
-                task = self._task
-                if task is None or task.done():
+                intr = interrupt(gen, loop)
+                if intr is not None:
+                    self.fired = "initial" if initial_phase else "inter"
+                    self.elapsed = elapsed
+                    self.interrupt = intr
                     return
-                self.fired = "initial" if initial_phase else "inter"
-                self.elapsed = elapsed
-                self.cancelling = task.cancelling()
-                task.cancel()
-                return
-            when = self.mark + limit
+                # Nothing to interrupt right now (the awaited future just completed, or is being
+                # cancelled by someone else): look again after one more period.
+                when = now + limit
+            else:
+                when = self.mark + limit
         if horizon is not None and horizon < when:
             when = horizon
         self._handle = loop.call_at(when, self._fire)
 
-    def claim(self, task: asyncio.Task[Any] | None) -> bool:
-        """True if a ``CancelledError`` seen by ``task`` was this watchdog's doing (and absorb it)."""
-        if self.fired is None or task is None:
+    def claim(self) -> bool:
+        """True if the ``CancelledError`` being handled now is this watchdog's doing."""
+        intr = self.interrupt
+        if intr is None:
             return False
-        return task.uncancel() <= self.cancelling
+        self.interrupt = None
+        if intr.claim():
+            return True
+        self.fired = None
+        return False
 
     def limit_for(self, kind: str) -> float:
         value = self._initial if kind == "initial" else self._inter

@@ -17,6 +17,9 @@ class EventType(str, Enum):
     TOOL_CALL = "tool_call"
     ERROR = "error"
     COMPLETE = "complete"
+    #: Addition (not in the reference): the text shown so far is discarded, the answer starts over.
+    #: ``data = {"discard": chars, "tokens": tokens, "reason": "retry" | "fallback" | "checkpoint_rejected"}``.
+    RESET = "reset"
 
 
 class ContentType(str, Enum):
@@ -137,3 +140,8 @@ class Event:
     @property
     def is_complete(self) -> bool:
         return self.type is EventType.COMPLETE or self.type == "complete"
+
+    @property
+    def is_reset(self) -> bool:
+        """The text delivered so far is discarded (see :attr:`EventType.RESET`)."""
+        return self.type is EventType.RESET or self.type == "reset"

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 from l0._backend import ContentBuffer
+from l0._safe import safe_repr
 
 from ._event import DataPayload, Progress
 
@@ -70,7 +71,12 @@ class State:
         parts = []
         for f in fields(self):
             value = getattr(self, f.name)
-            shown = _short(value) if isinstance(value, str) else repr(value)
+            if isinstance(value, str):
+                shown = _short(value)
+            elif type(value) is list:  # errors from a provider: one broken __repr__ must not hide the rest
+                shown = "[" + ", ".join(safe_repr(item) for item in value) + "]"
+            else:
+                shown = safe_repr(value)
             parts.append(f"{f.name}={shown}")
         return f"State({', '.join(parts)})"
 

@@ -46,7 +46,7 @@ STATE_FIELDS = [
 
 def test_enum_values() -> None:
     assert [e.value for e in EventType] == [
-        "token", "message", "data", "progress", "tool_call", "error", "complete"]
+        "token", "message", "data", "progress", "tool_call", "error", "complete", "reset"]
     assert [c.value for c in ContentType] == ["text", "image", "audio", "video", "file", "json", "binary"]
     assert [c.value for c in ErrorCategory] == [
         "network", "transient", "model", "content", "provider", "fatal", "internal"]
@@ -74,7 +74,8 @@ def test_event_fields_and_slots() -> None:
 
 @pytest.mark.parametrize("kind", list(EventType))
 def test_event_predicates_enum_and_string(kind: EventType) -> None:
-    props = ["is_token", "is_message", "is_data", "is_progress", "is_tool_call", "is_error", "is_complete"]
+    props = ["is_token", "is_message", "is_data", "is_progress", "is_tool_call", "is_error", "is_complete",
+             "is_reset"]
     expected = props[list(EventType).index(kind)]
     for ev in (Event(kind), Event(kind.value)):  # type: ignore[arg-type]
         assert [p for p in props if getattr(ev, p)] == [expected]

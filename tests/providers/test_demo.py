@@ -20,6 +20,7 @@ from l0 import demo
         ("no_finish", "resume", "stream ended early"),
         ("guardrail", "resume", "guardrail custom_pattern"),
         ("none", "resume", "final text intact"),
+        ("cut", "restart", "chars shown above are discarded (RESET event, reason: retry)"),
     ],
 )
 def test_demo_recovers_and_exits_zero(fault: str, mode: str, marker: str, capsys: pytest.CaptureFixture[str]) -> None:
@@ -28,6 +29,15 @@ def test_demo_recovers_and_exits_zero(fault: str, mode: str, marker: str, capsys
     assert rc == 0, out
     assert marker in out
     assert "final text intact" in out
+
+
+@pytest.mark.parametrize("fault", ["rate_limit", "unavailable", "slow_first"])
+def test_demo_says_nothing_is_discarded_when_nothing_was_shown(fault: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 11 item 9: a retry before any token has no text to discard, and the demo says nothing about it."""
+    rc = demo.main(["--fault", fault, "--mode", "restart", "--speed", "0", "--no-color"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "-> retrying" in out and "discarded" not in out and "restarts" not in out
 
 
 def test_demo_remote_endpoint(capsys: pytest.CaptureFixture[str], server: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -25,8 +25,10 @@ async def test_a_clean_run(rec, scripted):
     assert rec.calls("on_start") == [(1, False, False)]
     assert rec.meta("ADAPTER_DETECTED") == [{"adapterId": "event"}]
     assert rec.meta("COMPLETE") == [{"tokenCount": 3, "contentLength": 12}]
-    assert rec.log[-1][1] == "SESSION_END" and rec.log[-1][2]["success"] is True
-    assert [n for _, n, _ in rec.log][-2:] == ["SESSION_SUMMARY", "SESSION_END"]
+    # COMPLETE is the last observability event of a successful session; the session events come before it.
+    assert [n for k, n, _ in rec.log if k == "O"][-3:] == ["SESSION_SUMMARY", "SESSION_END", "COMPLETE"]
+    assert rec.meta("SESSION_END")[0]["success"] is True
+    assert [n for _, n, _ in rec.log][-2:] == ["COMPLETE", "on_complete"]
     assert stream.state.content == "Hello world!"
 
 
@@ -50,7 +52,8 @@ async def test_b_retry(rec, scripted, fast_retry):
         "O:SESSION_START", "C:on_start", *PREAMBLE, "C:on_stream_event", "Y:token",
         "C:on_error", "O:ERROR", "O:RETRY_START", "C:on_retry", "O:RETRY_ATTEMPT",
         "O:CHECKPOINT_SAVED", "C:on_checkpoint", "O:RETRY_END",
-        "O:ATTEMPT_START", "C:on_start", *PREAMBLE, "C:on_stream_event", "Y:token",
+        # Restart mode: the consumer is told to discard the "a" it was shown before the new text starts.
+        "O:ATTEMPT_START", "C:on_start", "Y:reset", *PREAMBLE, "C:on_stream_event", "Y:token",
         "Y:complete", "O:COMPLETE", "C:on_complete",
     ]
     assert rec.calls("on_error")[0][1:] == (True, False)
@@ -88,9 +91,9 @@ async def test_c_fallback(rec, scripted):
     await rec.consume(stream)
     names = rec.names()
     second_error = [i for i, n in enumerate(names) if n == "C:on_error"][1]
-    assert names[second_error:second_error + 8] == [
+    assert names[second_error:second_error + 9] == [
         "C:on_error", "O:ERROR", "O:FALLBACK_END", "O:FALLBACK_START", "O:FALLBACK_MODEL_SELECTED",
-        "C:on_fallback", "C:on_start", "O:STREAM_INIT",
+        "C:on_fallback", "C:on_start", "Y:reset", "O:STREAM_INIT",
     ]
     assert names[-5:] == ["Y:token", "Y:complete", "O:FALLBACK_END", "O:COMPLETE", "C:on_complete"]
     assert rec.calls("on_error")[1][1:] == (False, True)

@@ -107,7 +107,7 @@ async def test_plain_run_reports_to_a_handler_passed_later() -> None:
     seen: list[str] = []
     stream = await l0.run(tokens("a"), on_event=lambda ev: seen.append(ev.type.value))
     await stream.read()
-    assert seen[0] == "SESSION_START" and seen[-1] == "SESSION_END"
+    assert seen[0] == "SESSION_START" and seen[-3:] == ["SESSION_SUMMARY", "SESSION_END", "COMPLETE"]
     assert "COMPLETE" in seen and "ADAPTER_DETECTED" in seen
 
 
