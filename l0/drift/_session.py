@@ -8,6 +8,7 @@ from typing import Any, Protocol, runtime_checkable
 
 from l0._backend import EntropyRing, WindowScan
 from l0._drift_text import FORMAT, HEAD, META, REPETITION, TONE, hedge_probe, leading_space
+from l0._text_buffer import buffer_of
 from l0.drift._core import DriftConfig, DriftResult, config_of, result_of
 
 __all__ = ["DriftSession", "DriftSessionProtocol"]
@@ -111,9 +112,7 @@ class DriftSession:
         """
         buf = getattr(state, "buffer", None)
         if buf is None:
-            from l0.guardrails._session import buffer_of  # rare: a state object without a buffer
-
-            buf = buffer_of(state)
+            buf = buffer_of(state)  # rare: a state object without a buffer
         kernel = self._kernel
         mask = kernel.last_mask if scanned else kernel.scan(buf, delta, fresh)
         if mask < 0:  # the content was replaced: start over
