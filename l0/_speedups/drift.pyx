@@ -125,7 +125,7 @@ cdef inline uint32_t _slot(uint32_t key) noexcept nogil:
 
 
 cdef int _markdown(Scan* s, Py_ssize_t start) nogil:
-    """``_markdown_count``: fences, headings at line starts, **bold** and [links](...) in the tail."""
+    """``l0._drift_text.markdown_count``: fences, headings at line starts, **bold** and [links](...) in the tail."""
     cdef Py_ssize_t n = s.n, p, q, r, run
     cdef uint32_t* t = s.low
     cdef int count = 0
