@@ -158,8 +158,12 @@ def repetitive(window: str, threshold: int) -> bool:
     words = window.lower().split()
     if len(words) < 5:
         return False
-    phrases = Counter(zip(words, words[1:], words[2:], words[3:], words[4:]))
-    return max(phrases.values()) >= threshold
+    phrases = list(zip(words, words[1:], words[2:], words[3:], words[4:]))
+    if threshold <= 2:
+        return threshold == 1 or len(set(phrases)) < len(phrases)
+    if len(set(phrases)) == len(phrases):
+        return False  # no phrase twice (the usual case): no Counter needed
+    return max(Counter(phrases).values()) >= threshold
 
 
 def window_bits(window: str, threshold: int, flags: int) -> int:
