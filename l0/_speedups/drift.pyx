@@ -15,6 +15,10 @@ A window holding U+0130 or U+03A3 (whose ``str.lower()`` is not a
 per-character mapping) or a non-ASCII character that ``re.IGNORECASE``
 equates with an ASCII letter (U+0131, U+017F, U+212A, U+212B) is evaluated
 by ``window_bits`` itself.
+
+One file above the ~600-line guideline on purpose: the character tables, the
+repetition helpers and ``WindowScan`` share ``cdef`` structs and inline
+functions that Cython can only inline within one module.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import random
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -32,6 +34,14 @@ PIECES = [
 ]
 
 
+def _doc(obj: object) -> str:
+    """The docstring without the signature line Cython embeds."""
+    lines = inspect.cleandoc(obj.__doc__ or "").splitlines()
+    if lines and re.match(r"[\w.]+\(.*\)$", lines[0]):
+        lines = lines[1:]
+    return "\n".join(lines).strip()
+
+
 def _window(rng: random.Random, n: int) -> str:
     return "".join(rng.choice(PIECES) for _ in range(n))
 
@@ -41,6 +51,10 @@ def test_same_public_names_and_constants(name):
     mod = twin(name)
     assert sorted(mod.__all__) == sorted(compiled.__all__)
     assert (mod.TAIL, mod.META, mod.TONE, mod.REPETITION) == (200, 1, 2, 4)
+    for attr in ("__init__", "scan", "reset", "prev_n"):
+        assert hasattr(mod.WindowScan, attr)
+    for obj in (lambda m: m.WindowScan, lambda m: m.WindowScan.scan, lambda m: m.WindowScan.reset):
+        assert _doc(obj(mod)) == _doc(obj(compiled))
 
 
 @settings(max_examples=300, deadline=None)
