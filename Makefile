@@ -1,17 +1,24 @@
 # Developer entry points. `make test` is the README's test command and what CI runs.
 PYTHON ?= python3
 PYTEST_ARGS ?=
+# A command prefix for the install step: .ci/run sets it to a lock (`flock FILE`) because every
+# interpreter's editable install writes into this tree (its own .so files, the shared egg-info).
+INSTALL_LOCK ?=
 
 .PHONY: install test test-cython test-python bench asv-smoke demo clean
 
 install:
-	$(PYTHON) -m pip install -q --upgrade pip
-	$(PYTHON) -m pip install -q -e '.[dev]'
+	$(INSTALL_LOCK) $(PYTHON) -m pip install -q --upgrade pip
+	$(INSTALL_LOCK) $(PYTHON) -m pip install -q -e '.[dev]'
 
-# Runs the whole suite once per backend; fails if either leg fails.
+# Runs the whole suite once per backend (both, even when the first fails); fails if either leg fails.
 test: install
-	L0_BACKEND=cython $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
-	L0_BACKEND=python $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
+	@status=0; \
+	echo "L0_BACKEND=cython $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)"; \
+	L0_BACKEND=cython $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || status=1; \
+	echo "L0_BACKEND=python $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)"; \
+	L0_BACKEND=python $(PYTHON) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS) || status=1; \
+	exit $$status
 
 test-cython:
 	L0_BACKEND=cython $(PYTHON) -m pytest -q $(PYTEST_ARGS)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 from collections.abc import Callable
 from typing import Any
 
@@ -45,6 +46,8 @@ async def run(
     truncation: str = "retry",
     keep_raw_chunks: bool | int = False,
     token_events: bool = False,
+    monitoring: Any = None,
+    rate_limit: Any = None,
 ) -> Stream[Any]:
     """Run a stream with retries, fallbacks, timeouts, guardrails and resume.
 
@@ -86,23 +89,63 @@ async def run(
         truncation=truncation,
         keep_raw_chunks=keep_raw_chunks,
         token_events=token_events,
+        monitoring=monitoring,
+        rate_limit=rate_limit,
     )
 
 
 l0 = run
 
 
-def wrap(client_or_stream: Any, **options: Any) -> Any:
+def wrap(
+    client_or_stream: Any,
+    *,
+    guardrails: list[Any] | None = None,
+    retry: Retry | None = None,
+    timeout: Timeout | None = None,
+    adapter: Any = None,
+    on_event: Callable[..., Any] | None = None,
+    on_token: Callable[[str], Any] | None = None,
+    on_tool_call: Callable[..., Any] | None = None,
+    on_violation: Callable[..., Any] | None = None,
+    context: dict[str, Any] | None = None,
+    buffer_tool_calls: bool = False,
+    continue_from_last_good_token: Any = False,
+    build_continuation_prompt: Callable[[str], str] | None = None,
+    transport: str = "sdk",
+    **run_options: Any,
+) -> Any:
     """Wrap an OpenAI-style client (-> ``WrappedClient``) or a raw stream (-> :class:`LazyStream`).
 
-    A raw stream can be read only once, so it is never retried.
+    The named parameters are the reference's, plus ``transport`` (``"sdk"`` or, for
+    OpenAI-compatible clients, ``"native"``: see :mod:`l0.native`); any other ``l0.run`` keyword
+    (``fallbacks``, ``callbacks``, ``check_intervals``, ``drift_detector``,
+    ``on_retry`` ...) is passed through, and an unknown one raises TypeError.
+    A raw stream can be read only once, so it is never retried: ``retry`` and
+    the continuation options apply to clients only.
     """
+    for name in run_options:
+        if name not in _RUN_ONLY:
+            raise TypeError(f"wrap() got an unexpected keyword argument {name!r}")
+    options = dict(
+        guardrails=guardrails, timeout=timeout, adapter=adapter, on_event=on_event, on_token=on_token,
+        on_tool_call=on_tool_call, on_violation=on_violation, context=context,
+        buffer_tool_calls=buffer_tool_calls, **run_options,
+    )
     chat = getattr(client_or_stream, "chat", None)
-    if chat is not None and getattr(chat, "completions", None) is not None:
+    module = type(client_or_stream).__module__ or ""
+    is_anthropic = (module == "anthropic" or module.startswith("anthropic.")) and hasattr(
+        getattr(client_or_stream, "messages", None), "create")
+    if (chat is not None and getattr(chat, "completions", None) is not None) or is_anthropic:
         # As in the reference, l0.wrap's own default (False) wins over wrap_client's (True).
-        options.setdefault("continue_from_last_good_token", False)
-        return importlib.import_module("l0.client").wrap_client(client_or_stream, **options)
-    options.pop("retry", None)
-    options.pop("continue_from_last_good_token", None)
-    options.pop("build_continuation_prompt", None)
+        return importlib.import_module("l0.client").wrap_client(
+            client_or_stream, retry=retry, continue_from_last_good_token=continue_from_last_good_token,
+            build_continuation_prompt=build_continuation_prompt, transport=transport, **options,
+        )
+    if transport != "sdk":
+        raise ValueError(f"transport={transport!r} applies to clients; a raw stream is read as it is (transport='sdk')")
     return LazyStream(client_or_stream, **options)
+
+
+# The l0.run keywords wrap() passes through beyond its own named ones.
+_RUN_ONLY = frozenset(inspect.signature(run).parameters) - frozenset(inspect.signature(wrap).parameters) - {"stream"}

@@ -25,9 +25,19 @@ from __future__ import annotations
 import importlib
 import inspect
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any
 
+from l0.adapters.anthropic import AnthropicAdapter
 from l0.adapters.openai import OpenAIAdapter, stream_info
+from l0.native import (
+    TRANSPORTS,
+    NativeAdapter,
+    NativeTransportNotSupportedError,
+    check_native_client,
+    native_create,
+    native_options,
+)
 
 DEFAULT_CONTINUATION_PROMPT = (
     "Your previous answer was interrupted. Continue it exactly from where it stopped, "
@@ -48,6 +58,7 @@ _FIELDS = (
     "buffer_tool_calls",
     "continue_from_last_good_token",
     "build_continuation_prompt",
+    "transport",
 )
 
 
@@ -63,7 +74,8 @@ class NotAnAsyncStreamError(TypeError):
 class ClientConfig:
     """The wrap-time options of a :class:`WrappedClient`.
 
-    ``retry=None`` means ``Retry.recommended()``. ``run_options`` holds any
+    ``retry=None`` means ``Retry.recommended()``; continuation is off unless
+    asked for (:func:`wrap_client` turns it on by default, as in the reference). ``run_options`` holds any
     further keyword arguments of ``l0.run`` (``callbacks``, ``check_intervals``,
     ``drift_detector``, ``on_retry`` ...), passed through unchanged.
     """
@@ -84,10 +96,20 @@ class ClientConfig:
         on_violation: Callable[[Any], Any] | None = None,
         context: dict[str, Any] | None = None,
         buffer_tool_calls: bool = False,
-        continue_from_last_good_token: Any = True,
+        continue_from_last_good_token: Any = False,
         build_continuation_prompt: Callable[[str], str] | None = None,
+        transport: str = "sdk",
         run_options: Mapping[str, Any] | None = None,
     ) -> None:
+        if transport not in TRANSPORTS:
+            raise ValueError(f"transport must be one of {', '.join(map(repr, TRANSPORTS))}, got {transport!r}")
+        if transport == "native":
+            native_options(adapter)  # raises for adapters the native transport cannot honour
+            if (run_options or {}).get("keep_raw_chunks"):
+                raise NativeTransportNotSupportedError(
+                    "keep_raw_chunks needs provider chunk objects, which transport='native' never builds; "
+                    "use transport='sdk' to keep raw chunks"
+                )
         if retry is None:
             from l0.types import Retry
 
@@ -120,6 +142,7 @@ class ClientConfig:
         self.buffer_tool_calls = bool(buffer_tool_calls)
         self.continue_from_last_good_token = continue_from_last_good_token
         self.build_continuation_prompt = build_continuation_prompt
+        self.transport = transport
         self.run_options = dict(run_options or {})
 
     def as_dict(self) -> dict[str, Any]:
@@ -136,13 +159,16 @@ class ClientConfig:
 class WrappedClient:
     """An OpenAI-compatible client whose streaming completions run through ``l0``."""
 
-    __slots__ = ("_client", "_config", "chat")
+    __slots__ = ("_client", "_config", "chat", "messages")
 
     def __init__(self, client: Any, config: ClientConfig | None = None) -> None:
         self._client = client
         self._config = config if config is not None else ClientConfig()
         chat = getattr(client, "chat", None)
         self.chat = WrappedChat(client, chat, self._config) if chat is not None else None
+        if chat is None and _is_anthropic(client):
+            # Anthropic's Messages API: continuation by assistant prefill, the Anthropic adapter.
+            self.messages = WrappedCompletions(client, client.messages, self._config, anthropic=True)
 
     @property
     def unwrapped(self) -> Any:
@@ -189,7 +215,7 @@ class WrappedChat:
         self._chat = chat
         self._config = config
         completions = getattr(chat, "completions", None)
-        self.completions = WrappedCompletions(completions, config) if completions is not None else None
+        self.completions = WrappedCompletions(client, completions, config) if completions is not None else None
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -199,13 +225,16 @@ class WrappedChat:
 
 
 class WrappedCompletions:
-    """``client.chat.completions`` whose ``create(stream=True)`` returns an ``l0`` Stream."""
+    """``client.chat.completions`` (or an Anthropic client's ``messages``) whose ``create(stream=True)``
+    returns an ``l0`` Stream."""
 
-    __slots__ = ("_completions", "_config")
+    __slots__ = ("_client", "_completions", "_config", "_anthropic")
 
-    def __init__(self, completions: Any, config: ClientConfig) -> None:
+    def __init__(self, client: Any, completions: Any, config: ClientConfig, *, anthropic: bool = False) -> None:
+        self._client = client
         self._completions = completions
         self._config = config
+        self._anthropic = anthropic
 
     def __getattr__(self, name: str) -> Any:
         if name.startswith("_"):
@@ -229,13 +258,19 @@ class WrappedCompletions:
         for name in ("on_token", "on_tool_call", "on_violation"):
             if getattr(cfg, name) is not None:
                 options[name] = getattr(cfg, name)
+        if options.get("rate_limit") is not None:
+            # One coordinator key per source: the client's base URL, that source's model, the API key's fingerprint.
+            calls = [kwargs, *({**kwargs, "model": fb} if isinstance(fb, str) else {**kwargs, **fb}
+                               if isinstance(fb, Mapping) else None for fb in cfg.fallbacks or ())]
+            options["rate_limit"] = importlib.import_module("l0.ratelimit").for_client(
+                options["rate_limit"], self._client, calls)
         return await run(
             self._factory(kwargs, last),
             fallbacks=fallbacks or None,
             guardrails=cfg.guardrails,
             retry=cfg.retry,
             timeout=cfg.timeout,
-            adapter=cfg.adapter if cfg.adapter is not None else OpenAIAdapter(raw_chunks=bool(keep_raw)),
+            adapter=self._adapter(bool(keep_raw)),
             on_event=cfg.on_event,
             context=cfg.context,
             buffer_tool_calls=cfg.buffer_tool_calls,
@@ -243,6 +278,16 @@ class WrappedCompletions:
             build_continuation_prompt=cfg.build_continuation_prompt,
             **options,
         )
+
+    def _adapter(self, keep_raw: bool) -> Any:
+        cfg = self._config
+        if cfg.transport == "native":
+            return NativeAdapter()
+        if cfg.adapter is not None:
+            return cfg.adapter
+        if self._anthropic:
+            return AnthropicAdapter(raw_chunks=keep_raw)
+        return OpenAIAdapter(raw_chunks=keep_raw)
 
     def _fallback(self, fb: Any, kwargs: dict[str, Any], last: list[Any]) -> Callable[..., Any]:
         if isinstance(fb, str):
@@ -252,7 +297,10 @@ class WrappedCompletions:
         return fb
 
     def _factory(self, kwargs: dict[str, Any], last: list[Any]) -> Callable[[Any], Any]:
-        return _make_factory(self._completions.create, kwargs, last)
+        if self._config.transport == "native":
+            options = native_options(self._config.adapter)
+            return _make_factory(partial(native_create, self._completions, options), kwargs, last)
+        return _make_factory(self._completions.create, kwargs, last, prefill_messages if self._anthropic else None)
 
 
 def completion_factory(create: Callable[..., Any], /, **kwargs: Any) -> Callable[[Any], Any]:
@@ -274,8 +322,58 @@ def completion_factory(create: Callable[..., Any], /, **kwargs: Any) -> Callable
     return _make_factory(create, kwargs, [None])
 
 
-def _make_factory(create: Callable[..., Any], kwargs: dict[str, Any], last: list[Any]) -> Callable[[Any], Any]:
-    """A per-attempt factory; ``last`` (shared by a fallback chain) holds the previous attempt's stream."""
+def native_stream(client: Any, /, *, adapter_options: Any = None, **kwargs: Any) -> Callable[[Any], Any]:
+    """A stream factory for ``l0.run`` that reads ``client``'s chat completions with the native transport.
+
+    ``client`` is an ``openai.AsyncOpenAI`` (or compatible); ``kwargs`` are the
+    ``chat.completions.create`` arguments (``stream=True`` is implied)::
+
+        stream = await l0.run(l0.native_stream(client, model="gpt-4o", messages=msgs),
+                              continue_from_last_good_token=True)
+
+    ``adapter_options`` takes an ``OpenAIAdapterOptions``. Continuation and
+    tool-call restarts work as with :func:`completion_factory`.
+    """
+    completions = check_native_client(client)
+    options = native_options(adapter_options)
+    return _make_factory(partial(native_create, completions, options), {**kwargs, "stream": True}, [None])
+
+
+def messages_factory(create: Callable[..., Any], /, **kwargs: Any) -> Callable[[Any], Any]:
+    """A stream factory for ``l0.run`` over Anthropic's ``messages.create`` (continuation by assistant prefill).
+
+    ::
+
+        client = anthropic.AsyncAnthropic(max_retries=0)
+        stream = await l0.run(
+            messages_factory(client.messages.create, model="claude-sonnet-4-5", max_tokens=1024,
+                             messages=msgs, stream=True),
+            continue_from_last_good_token=True,
+        )
+
+    On a continuation the checkpoint is appended as a final assistant message
+    (Anthropic continues a prefilled answer; trailing whitespace is stripped,
+    which the API requires, and l0 removes any overlap); after a failure in the
+    middle of a tool call the original request is re-sent.
+    """
+    if not callable(create):
+        raise TypeError(f"create must be callable (e.g. client.messages.create), got {type(create).__name__}")
+    return _make_factory(create, kwargs, [None], prefill_messages)
+
+
+def prefill_messages(messages: list[Any], checkpoint: str, prompt: str | None = None) -> list[Any]:
+    """``messages`` plus the partial answer as a final assistant message (Anthropic prefill); ``prompt`` is unused."""
+    return [*messages, {"role": "assistant", "content": checkpoint.rstrip()}]
+
+
+def _make_factory(create: Callable[..., Any], kwargs: dict[str, Any], last: list[Any],
+                  extend: Callable[..., list[Any]] | None = None) -> Callable[[Any], Any]:
+    """A per-attempt factory; ``last`` (shared by a fallback chain) holds the previous attempt's stream.
+
+    ``extend(messages, checkpoint, prompt)`` builds a continuation's messages (default:
+    :func:`continuation_messages`).
+    """
+    extend = extend or continuation_messages
 
     async def factory(ctx: Any) -> Any:
         call = kwargs
@@ -288,7 +386,7 @@ def _make_factory(create: Callable[..., Any], kwargs: dict[str, Any], last: list
             and not interrupted_tool_call
         ):
             call = dict(kwargs)
-            call["messages"] = continuation_messages(
+            call["messages"] = extend(
                 kwargs.get("messages") or [], ctx.checkpoint, getattr(ctx, "continuation_prompt", None)
             )
         result = create(**call)
@@ -314,6 +412,13 @@ def continuation_messages(messages: list[Any], checkpoint: str, prompt: str | No
     ]
 
 
+def _is_anthropic(client: Any) -> bool:
+    """An ``anthropic`` SDK client (``AsyncAnthropic``, Bedrock/Vertex variants): ``messages.create`` from there."""
+    module = type(client).__module__ or ""
+    create = getattr(getattr(client, "messages", None), "create", None)
+    return create is not None and (module == "anthropic" or module.startswith("anthropic."))
+
+
 def _check_run_options(run_options: Mapping[str, Any]) -> None:
     """Reject misspelt options at wrap time rather than at the first streaming call."""
     if not run_options:
@@ -322,6 +427,8 @@ def _check_run_options(run_options: Mapping[str, Any]) -> None:
     for name in run_options:
         if name not in params or name == "stream" or name in _FIELDS:
             raise TypeError(f"wrap_client() got an unexpected keyword argument {name!r}")
+    if run_options.get("rate_limit") is not None:
+        importlib.import_module("l0.ratelimit").for_client(run_options["rate_limit"], None, [])  # bad values fail now
 
 
 def wrap_client(
@@ -340,19 +447,30 @@ def wrap_client(
     buffer_tool_calls: bool = False,
     continue_from_last_good_token: Any = True,
     build_continuation_prompt: Callable[[str], str] | None = None,
+    transport: str = "sdk",
     **run_options: Any,
 ) -> WrappedClient:
     """Wrap an OpenAI-compatible client (anything with ``chat.completions.create``).
 
-    Extra keyword arguments are further ``l0.run`` options (``callbacks``,
-    ``check_intervals``, ``drift_detector``, ``on_retry`` ...).
+    ``transport="native"`` reads streamed answers with l0's own SSE/JSON path
+    instead of the SDK's chunk models (same requests, errors and events; see
+    :mod:`l0.native`). Extra keyword arguments are further ``l0.run`` options
+    (``callbacks``, ``check_intervals``, ``drift_detector``, ``on_retry`` ...).
     """
     chat = getattr(client, "chat", None)
-    if chat is None or getattr(chat, "completions", None) is None:
+    if (chat is None or getattr(chat, "completions", None) is None) and not _is_anthropic(client):
         raise TypeError(
-            f"client must have chat.completions.create (an OpenAI-compatible client), got {type(client).__name__}"
+            "client must have chat.completions.create (an OpenAI-compatible client) or be an anthropic client "
+            f"with messages.create, got {type(client).__name__}"
         )
     _check_run_options(run_options)
+    if transport == "native":
+        if chat is None:
+            raise NativeTransportNotSupportedError(
+                "transport='native' reads OpenAI-compatible chat completions only; an anthropic client streams "
+                "through its SDK (transport='sdk')"
+            )
+        check_native_client(client)
     config = ClientConfig(
         fallbacks=fallbacks,
         guardrails=guardrails,
@@ -367,6 +485,7 @@ def wrap_client(
         buffer_tool_calls=buffer_tool_calls,
         continue_from_last_good_token=continue_from_last_good_token,
         build_continuation_prompt=build_continuation_prompt,
+        transport=transport,
         run_options=run_options,
     )
     return WrappedClient(client, config)
@@ -381,5 +500,8 @@ __all__ = [
     "WrappedCompletions",
     "completion_factory",
     "continuation_messages",
+    "messages_factory",
+    "native_stream",
+    "prefill_messages",
     "wrap_client",
 ]

@@ -96,6 +96,8 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--model", default=None, help="model name for --base-url (default gpt-4o-mini)")
     p.add_argument("--prompt", default="Explain in about 120 words why streaming LLM answers need retries.",
                    help="prompt for --base-url")
+    p.add_argument("--transport", choices=("sdk", "native"), default="sdk",
+                   help="read the stream with the openai SDK (default) or with l0's native transport")
     p.add_argument("--no-color", action="store_true", help="plain output")
     return p
 
@@ -145,10 +147,10 @@ async def _demo(args: argparse.Namespace, view: View) -> int:
                 server.push(Scenario(fault=name, after=45, delay=args.speed, retry_after=0.5, first_delay=3.0))
         model = Scenario(delay=args.speed).to_spec()
         view.plain(f"l0 demo: local fault server {server.base_url}")
-        view.plain(f"faults: {', '.join(faults) or 'none'} | mode: {args.mode}")
+        view.plain(f"faults: {', '.join(faults) or 'none'} | mode: {args.mode} | transport: {args.transport}")
         text, stream, elapsed = await _stream(view, server.base_url, "local", model,
                                               [{"role": "user", "content": "How does l0 keep streams reliable?"}],
-                                              args.mode)
+                                              args.mode, transport=args.transport)
         expected = server.expected_text(model)
         if stream is None:
             return 1
@@ -165,7 +167,8 @@ async def _remote(args: argparse.Namespace, view: View) -> int:
     model = args.model or "gpt-4o-mini"
     view.plain(f"l0 demo: {args.base_url} model={model} (no injected faults)")
     text, stream, elapsed = await _stream(view, args.base_url, os.environ.get("OPENAI_API_KEY", "none"), model,
-                                          [{"role": "user", "content": args.prompt}], args.mode)
+                                          [{"role": "user", "content": args.prompt}], args.mode,
+                                          transport=args.transport)
     if stream is None:
         return 1
     _summary(view, stream, elapsed, None)
@@ -175,7 +178,7 @@ async def _remote(args: argparse.Namespace, view: View) -> int:
 
 
 async def _stream(view: View, base_url: str, key: str, model: str, messages: list[dict[str, str]],
-                  mode: str) -> tuple[str, Any, float]:
+                  mode: str, *, transport: str = "sdk") -> tuple[str, Any, float]:
     from openai import AsyncOpenAI
 
     import l0
@@ -229,12 +232,14 @@ async def _stream(view: View, base_url: str, key: str, model: str, messages: lis
     guardrails = _guardrails()
     client = l0.wrap(
         AsyncOpenAI(base_url=base_url, api_key=key, max_retries=0),
+        transport=transport,
         guardrails=guardrails,
         retry=Retry(attempts=3, max_retries=6, base_delay=0.3, max_delay=2.0),
         timeout=Timeout(initial_token=1500, inter_token=1000),
         continue_from_last_good_token=resume,
         on_violation=on_violation,
         on_event=on_obs,
+        monitoring=True,
         callbacks=LifecycleCallbacks(on_start=on_start, on_error=on_error, on_resume=on_resume,
                                      on_timeout=on_timeout),
     )
@@ -284,6 +289,9 @@ def _summary(view: View, stream: Any, elapsed: float, requests: int | None) -> N
     if st.deduplication_applied and st.overlap_removed:
         bits.append(f"removed {len(st.overlap_removed)} repeated chars")
     view.line("■", "complete: " + ", ".join(bits), "32")
+    telemetry = getattr(stream, "telemetry", None)
+    if telemetry is not None:
+        view.line("≡", f"telemetry: {telemetry.summary()}", "36")
 
 
 def _describe(err: BaseException) -> str:

@@ -7,7 +7,7 @@ import inspect
 import logging
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
@@ -23,8 +23,9 @@ class ObservabilityEventType(str, Enum):
 
     The 73 reference members in the reference's order, then the additions
     ``STREAM_TRUNCATED`` (a stream ended without a terminal signal or with
-    ``finish_reason="length"``) and ``CALLBACK_ERROR`` (a user callback raised;
-    the stream went on).
+    ``finish_reason="length"``), ``CALLBACK_ERROR`` (a user callback raised;
+    the stream went on) and the ``RATE_LIMIT_*`` events of ``l0.ratelimit``
+    (cooldown started, wait started/ended, Redis unreachable/back).
     """
 
     SESSION_START = "SESSION_START"
@@ -102,17 +103,25 @@ class ObservabilityEventType(str, Enum):
     CONTINUATION_START = "CONTINUATION_START"
     STREAM_TRUNCATED = "STREAM_TRUNCATED"
     CALLBACK_ERROR = "CALLBACK_ERROR"
+    RATE_LIMIT_COOLDOWN_START = "RATE_LIMIT_COOLDOWN_START"
+    RATE_LIMIT_WAIT_START = "RATE_LIMIT_WAIT_START"
+    RATE_LIMIT_WAIT_END = "RATE_LIMIT_WAIT_END"
+    RATE_LIMIT_DEGRADED = "RATE_LIMIT_DEGRADED"
+    RATE_LIMIT_RESTORED = "RATE_LIMIT_RESTORED"
 
 
 @dataclass(slots=True)
 class ObservabilityEvent:
-    """One observability event: ``ts`` in epoch milliseconds, camelCase ``meta`` keys."""
+    """One observability event: ``ts`` in epoch milliseconds, camelCase ``meta`` keys.
+
+    ``context`` and ``meta`` default to a new empty dict each.
+    """
 
     type: ObservabilityEventType
     ts: float
     stream_id: str
-    context: dict[str, Any]
-    meta: dict[str, Any]
+    context: dict[str, Any] = field(default_factory=dict)
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 def _new_stream_id() -> str:

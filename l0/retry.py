@@ -184,6 +184,11 @@ def map_error_type(error: BaseException, category: ErrorCategory | None = None) 
     return None
 
 
+def _error_to_retryable_type(error: BaseException) -> RetryableErrorType | None:
+    """The reference's name for :func:`map_error_type` (imported by users' tests)."""
+    return map_error_type(error)
+
+
 class RetryManager:
     """Counts retries and decides whether and when to retry (one per stream, shared by its fallbacks).
 

@@ -23,6 +23,7 @@ KERNEL_MODULES = {
     "Handoff": "hotloop",
     "hot_iterate": "hotloop",
     "WindowScan": "drift",
+    "SSEDecoder": "sse",
 }
 
 

@@ -128,7 +128,7 @@ def measure_micro(sdk_chunks: int) -> dict[str, Any]:
         md = Path(tmp) / "sdk.md"
         ref._stderr_log("micro: l0._bench.sdk_throughput")
         proc = subprocess.run([sys.executable, "-m", "l0._bench.sdk_throughput", "--chunks", str(sdk_chunks),
-                               "--rounds", "5", "--markdown", str(md)], capture_output=True, text=True, check=False)
+                               "--rounds", "5", "--paced", "--markdown", str(md)], capture_output=True, text=True, check=False)
         out["sdk"] = md.read_text(encoding="utf-8").strip() if proc.returncode == 0 and md.exists() else (
             f"failed: {proc.stderr.strip()[-500:]}")
     return out

@@ -48,6 +48,10 @@ def __getattr__(name: str) -> Any:
         value = getattr(importlib.import_module("l0.adapters.openai"), name)
         globals()[name] = value
         return value
+    if name == "AnthropicAdapter":
+        value = importlib.import_module("l0.adapters.anthropic").AnthropicAdapter
+        globals()[name] = value
+        return value
     raise AttributeError(f"module 'l0.adapters' has no attribute {name!r}")
 
 

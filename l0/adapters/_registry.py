@@ -43,20 +43,22 @@ class AdapterNotFoundError(ValueError):
 
 
 _adapters: list[Any] | None = None
-# The default (OpenAI, passthrough) pair as last installed, and the detect function of the OpenAI
-# adapter's class then: while the registry is exactly that pair, unpatched, an async generator
-# (which the OpenAI adapter never claims: it has no ``cr_code`` and its type is a builtin) resolves
-# to the passthrough without running the detectors.
-_defaults: tuple[Any, Any, Any] | None = None
+# The default (OpenAI, Anthropic, passthrough) adapters as last installed, and the detect functions of
+# the provider adapters' classes then: while the registry is exactly those, unpatched, an async
+# generator (which the provider adapters never claim: it has no ``cr_code`` and its type is a builtin)
+# resolves to the passthrough without running the detectors.
+_defaults: tuple[Any, Any, Any, Any, Any] | None = None
 
 
 def _default_adapters() -> list[Any]:
     global _defaults
-    from l0.adapters.openai import OpenAIAdapter  # lazy: the provider module may import SDK types
+    # lazy: the provider modules may import SDK types
+    from l0.adapters.anthropic import AnthropicAdapter
+    from l0.adapters.openai import OpenAIAdapter
 
-    first, last = OpenAIAdapter(), EventPassthroughAdapter()
-    _defaults = (first, last, OpenAIAdapter.detect)
-    return [first, last]
+    first, middle, last = OpenAIAdapter(), AnthropicAdapter(), EventPassthroughAdapter()
+    _defaults = (first, middle, last, OpenAIAdapter.detect, AnthropicAdapter.detect)
+    return [first, middle, last]
 
 
 def _registry() -> list[Any]:
@@ -166,9 +168,10 @@ def resolve_adapter(stream: Any, hint: Any = None) -> Any:
     if hint is None:
         if type(stream) is AsyncGeneratorType and _defaults is not None:
             reg = _adapters
-            first, last, detect = _defaults
-            if (reg is not None and len(reg) == 2 and reg[0] is first and reg[1] is last
-                    and type(first).detect is detect and "detect" not in first.__dict__
+            first, middle, last, detect, detect_middle = _defaults
+            if (reg is not None and len(reg) == 3 and reg[0] is first and reg[1] is middle and reg[2] is last
+                    and type(first).detect is detect and type(middle).detect is detect_middle
+                    and "detect" not in first.__dict__ and "detect" not in middle.__dict__
                     and "detect" not in last.__dict__
                     and EventPassthroughAdapter.detect is _PASSTHROUGH_DETECT):
                 return last

@@ -186,12 +186,13 @@ class OpenAIAdapter:
             if first:
                 first = False
                 _first_chunk(info, chunk)
-            choices = chunk.choices
+            # Every field is optional: SDK look-alikes (proxies, test doubles, other SDKs) omit some.
+            choices = getattr(chunk, "choices", None)
             if choices:
                 for choice in choices if all_choices else choices[choice_index : choice_index + 1]:
-                    delta = choice.delta
+                    delta = getattr(choice, "delta", None)
                     if delta is not None:
-                        text = delta.content
+                        text = getattr(delta, "content", None)
                         if text:
                             ev = Event(_TOKEN, text)  # positional: ~2x cheaper than keywords
                             yield AdaptedEvent(ev, raw) if adapted else ev
@@ -201,7 +202,7 @@ class OpenAIAdapter:
                                 ev = Event(_MESSAGE, data={"type": "reasoning", "content": thought})
                                 yield AdaptedEvent(ev, raw) if adapted else ev
                         if want_tools:
-                            calls = delta.tool_calls
+                            calls = getattr(delta, "tool_calls", None)
                             if calls:
                                 info.tool_call_open = True
                                 for tc in calls:
@@ -213,7 +214,7 @@ class OpenAIAdapter:
                                         yield AdaptedEvent(ev, raw) if adapted else ev
                                     ev = Event(_TOOL_CALL, data=data)
                                     yield AdaptedEvent(ev, raw) if adapted else ev
-                    reason = choice.finish_reason
+                    reason = getattr(choice, "finish_reason", None)
                     if reason:
                         finish_reason = reason
             if want_usage:

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from l0.types import ErrorCategory, ErrorTypeDelays
+
 from ._categorize import (
     _categorize_error,
+    _is_retryable,
     categorize_error,
     error_code_value,
     get_failure_type,
@@ -93,7 +96,7 @@ def truncation_error(
 
 
 __all__ = [
-    "Error", "ErrorCode", "ErrorContext", "FailureType", "RecoveryStrategy", "RecoveryPolicy",
+    "Error", "ErrorCategory", "ErrorTypeDelays", "ErrorCode", "ErrorContext", "FailureType", "RecoveryStrategy", "RecoveryPolicy",
     "NetworkError", "NetworkErrorType", "NetworkErrorAnalysis",
     "get_error_category", "categorize_error", "is_retryable", "is_error", "is_l0_error",
     "is_connection_dropped", "is_fetch_error", "is_econnreset", "is_econnrefused", "is_sse_aborted",

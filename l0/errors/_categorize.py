@@ -92,6 +92,9 @@ def is_retryable(error: BaseException) -> bool:
     return categorize_error(error) not in (ErrorCategory.FATAL, ErrorCategory.INTERNAL)
 
 
+_is_retryable = is_retryable
+
+
 def is_error(error: object) -> bool:
     """True for an ``l0.Error``."""
     return isinstance(error, Error)

@@ -24,7 +24,7 @@ RUN_OPTION_NAMES: frozenset[str] = frozenset((
     "context", "buffer_tool_calls", "continue_from_last_good_token", "build_continuation_prompt", "callbacks",
     "on_start", "on_complete", "on_error", "on_stream_event", "on_violation", "on_retry", "on_fallback",
     "on_resume", "on_checkpoint", "on_timeout", "on_abort", "on_drift", "on_tool_call", "on_token", "truncation",
-    "keep_raw_chunks", "token_events",
+    "keep_raw_chunks", "token_events", "monitoring", "rate_limit",
 ))
 
 

@@ -3,7 +3,6 @@ or reset, the next fallback, or giving up (core.md §4, §8.4 error path)."""
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import time
@@ -37,6 +36,9 @@ async def recover(run: Runner, att: Attempt, err: BaseException) -> None:
         configured = run.timeout.initial_token if kind == "initial" else run.timeout.inter_token
         emit(O.TIMEOUT_TRIGGERED, timeoutType=kind, elapsedMs=err.elapsed_seconds * 1000.0, configuredMs=configured)
         await run.fire("on_timeout", err.timeout_type, err.elapsed_seconds)
+    if run.rate_gate is not None:
+        # An overload answer starts the cooldown every stream on the same key waits for.
+        await run.rate_gate.after_error(run.stream_index, err, emit)
     if att.watchdog is None and state.first_token_at is not None:
         state.last_token_at = state.last_token_at or time.time()
     category = categorize_error(err)
@@ -102,22 +104,8 @@ async def recover(run: Runner, att: Attempt, err: BaseException) -> None:
 
 
 async def _backoff(run: Runner, delay: float) -> None:
-    """Sleep before the next attempt; ``abort()`` cuts the sleep short.
-
-    ``abort()`` cancels the sleep task, never the waiting task, so any
-    ``CancelledError`` seen here is someone else's and propagates.
-    """
-    task = asyncio.ensure_future(_runner.sleep(delay))
-    run.backoff_task = task
-    try:
-        await asyncio.wait((task,))
-    except asyncio.CancelledError:
-        task.cancel()
-        raise
-    finally:
-        run.backoff_task = None
-    if not task.cancelled():
-        task.result()  # an injected sleep that failed
+    """Sleep before the next attempt; ``abort()`` cuts the sleep short."""
+    await run.abortable_sleep(delay)
 
 
 async def _carry_over(run: Runner) -> None:

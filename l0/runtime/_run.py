@@ -236,6 +236,14 @@ def _raw_store(value: Any) -> Any:
     raise ValueError(f"keep_raw_chunks must be a bool or a positive int (the most chunks kept), got {value!r}")
 
 
+def _check_monitoring(value: Any) -> Any:
+    if value is None or value is False:
+        return None
+    from l0.monitoring.run_telemetry import TelemetryOptions
+
+    return TelemetryOptions.of(value)
+
+
 def validate(stream: Any, options: dict[str, Any], *, single_use: bool = False) -> dict[str, Any]:
     """Check every argument of a run now and return the runner's configuration.
 
@@ -277,6 +285,11 @@ def validate(stream: Any, options: dict[str, Any], *, single_use: bool = False) 
     timeout = get("timeout")
     adapter = get("adapter")
     continuation = get("continue_from_last_good_token", False)
+    rate_limit = get("rate_limit")
+    if rate_limit is not None:
+        from l0.ratelimit._core import coerce_rate_limit
+
+        rate_limit = coerce_rate_limit(rate_limit)
     return {
         "streams": streams,
         "guardrails": [] if rules is None else _check_rules(rules),
@@ -294,14 +307,26 @@ def validate(stream: Any, options: dict[str, Any], *, single_use: bool = False) 
         "truncation": truncation,
         "keep_raw_chunks": get("keep_raw_chunks", False),
         "token_events": bool(get("token_events", False)),
+        "monitoring": _check_monitoring(get("monitoring")),
+        "rate_limit": rate_limit,
     }
 
 
 def start(cfg: dict[str, Any]) -> Stream[Any]:
     """Build the runner and its stream; emits SESSION_START. No factory is called yet."""
-    bus = EventBus(cfg["on_event"], cfg["context"])
+    collector, on_event = None, cfg["on_event"]
+    if cfg.get("monitoring") is not None:
+        from l0.monitoring.run_telemetry import attach
+
+        collector, on_event = attach(cfg["monitoring"], on_event)
+        cfg = {**cfg, "on_event": on_event}
+    bus = EventBus(on_event, cfg["context"])
     keep = cfg["keep_raw_chunks"]
-    return _launch(Runner(cfg, bus, None if keep is False or keep is None else _raw_store(keep)))
+    stream = _launch(Runner(cfg, bus, None if keep is False or keep is None else _raw_store(keep)))
+    if collector is not None:
+        collector.bind(stream)
+        stream._telemetry = collector
+    return stream
 
 
 def _launch(run: Runner) -> Stream[Any]:
@@ -350,6 +375,8 @@ async def _internal_run(
     truncation: str = "retry",
     keep_raw_chunks: bool | int = False,
     token_events: bool = False,
+    monitoring: Any = None,
+    rate_limit: Any = None,
 ) -> Stream[Any]:
     """Validate everything, emit SESSION_START and return the :class:`Stream` (lazy: nothing runs yet)."""
     if (fallbacks is None and guardrails is None and drift_detector is None and retry is None and timeout is None
@@ -359,9 +386,17 @@ async def _internal_run(
             and on_error is None and on_stream_event is None and on_violation is None and on_retry is None
             and on_fallback is None and on_resume is None and on_checkpoint is None and on_timeout is None
             and on_abort is None and on_drift is None and on_tool_call is None and on_token is None
-            and truncation == "retry" and keep_raw_chunks is False and token_events is False):
+            and truncation == "retry" and keep_raw_chunks is False and token_events is False
+            and monitoring is None):
         # Every option at its default: only the stream needs checking (the common case, kept cheap).
-        return _launch(Runner.plain([_source(stream, "stream")], EventBus(), _DEFAULT_RETRY or _default_retry()))
+        runner = Runner.plain([_source(stream, "stream")], EventBus(), _DEFAULT_RETRY or _default_retry())
+        if rate_limit is not None:
+            from l0.ratelimit._core import coerce_rate_limit
+
+            config = coerce_rate_limit(rate_limit)
+            if config is not None:
+                runner.rate_gate = config.gate(1)
+        return _launch(runner)
     options = dict(locals())
     options.pop("stream")
     return start(validate(stream, options))

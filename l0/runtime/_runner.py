@@ -109,6 +109,7 @@ class Runner:
     raw_chunks: Any = None
     token_events = False
     token_callback: Any = None
+    rate_gate: Any = None  # l0.ratelimit.Gate: the one rate-limit seam (before_attempt / after_error)
 
     gen: Any = None
     stop_generator: Any = None
@@ -154,6 +155,9 @@ class Runner:
         self.truncation: str = cfg["truncation"]
         self.raw_chunks: Any = raw_chunks
         self.errors: list[BaseException] = []
+        rate_limit = cfg.get("rate_limit")
+        if rate_limit is not None:
+            self.rate_gate = rate_limit.gate(len(self.streams))
         if bus.enabled:
             self.started_ms = time.time() * 1000.0
             self.token_events: bool = cfg["token_events"]
@@ -366,6 +370,13 @@ class Runner:
     async def open_attempt(self, att: Attempt) -> Any:
         emit = self.emit
         enabled = self.bus.enabled
+        gate = self.rate_gate
+        if gate is not None:
+            # Before the factory sends anything: wait out the key's cooldown/bucket (abort() cuts it short).
+            await gate.before_attempt(self.stream_index, self.stream_index + 1 < len(self.streams), emit,
+                                      self.abortable_sleep)
+            if self.aborted:
+                return None
         if enabled:
             emit(O.STREAM_INIT)
         factory, wants_context, _ = self.streams[self.stream_index]
@@ -783,6 +794,25 @@ class Runner:
             self._abort_interrupt = interrupt(gen, loop)
 
     # -- recovery -------------------------------------------------------------------------------
+
+    async def abortable_sleep(self, delay: float) -> bool:
+        """Sleep before an attempt; False when ``abort()`` cut it short.
+
+        ``abort()`` cancels the sleep task, never the waiting task, so any
+        ``CancelledError`` seen here is someone else's and propagates.
+        """
+        task = asyncio.ensure_future(sleep(delay))
+        self.backoff_task = task
+        try:
+            await asyncio.wait((task,))
+        except asyncio.CancelledError:
+            task.cancel()
+            raise
+        finally:
+            self.backoff_task = None
+        if not task.cancelled():
+            task.result()  # an injected sleep that failed
+        return not self.aborted
 
     def reset_content(self, reason: str) -> None:
         """Start the text over; the consumer is told how much of what it was shown to discard."""

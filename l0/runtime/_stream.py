@@ -22,13 +22,14 @@ class Stream(Generic[ChunkT]):
     ``l0._backend.hot_iterate``), so iteration adds no extra layer.
     """
 
-    __slots__ = ("_iterator", "_runner", "_raw_chunks", "state", "abort", "errors")
+    __slots__ = ("_iterator", "_runner", "_raw_chunks", "_telemetry", "state", "abort", "errors")
 
     def __init__(self, iterator: AsyncIterator[Event], state: State, abort: Callable[[], None],
                  errors: list[BaseException] | None = None, raw_chunks: Any = None) -> None:
         self._iterator = iterator
         self._runner: Any = None
         self._raw_chunks = raw_chunks
+        self._telemetry: Any = None
         self.state = state
         self.abort = abort
         self.errors = errors if errors is not None else []
@@ -66,6 +67,12 @@ class Stream(Generic[ChunkT]):
     @property
     def completed(self) -> bool:
         return self.state.completed
+
+    @property
+    def telemetry(self) -> Any:
+        """The run's :class:`~l0.monitoring.RunTelemetry` once it ended (``run(monitoring=True)``), else None."""
+        collector = self._telemetry
+        return collector.result() if collector is not None else None
 
 
 class LazyStream(Generic[ChunkT]):
@@ -135,3 +142,7 @@ class LazyStream(Generic[ChunkT]):
 
     def raw(self) -> list[ChunkT]:
         return self._runner.raw() if self._runner is not None else []
+
+    @property
+    def telemetry(self) -> Any:
+        return self._runner.telemetry if self._runner is not None else None

@@ -96,6 +96,14 @@ def _owner(fut: Any, gen: Any) -> Any:
     return None
 
 
+def _reader(gen: Any, loop: asyncio.AbstractEventLoop) -> Any:
+    """The task whose await chain passes through ``gen``, or None (only when a timer fires)."""
+    for task in asyncio.all_tasks(loop):
+        if not task.done() and _reaches(task, gen):
+            return task
+    return None
+
+
 class Interrupt:
     """One interrupted wait: the woken ``task``, the cancelled ``future``.
 
@@ -142,7 +150,15 @@ def interrupt(gen: Any, loop: asyncio.AbstractEventLoop) -> Interrupt | None:
     if awaiting is None:
         return None
     fut = _leaf_future(awaiting)
-    if fut is None or fut.done():
+    if fut is None:
+        # An opaque link in the chain (the builtin ``anext()``'s awaitable keeps no reference to
+        # what it drives, as in the anthropic SDK's byte stream): find the reading task from the
+        # top instead, and the future it is blocked on.
+        task = _reader(gen, loop)
+        fut = getattr(task, "_fut_waiter", None) if task is not None else None
+        if fut is None or not _is_future(fut):
+            return None
+    if fut.done():
         return None
     task = _owner(fut, gen)
     if task is None or task.done():

@@ -128,7 +128,9 @@ class Scenario:
     ``times`` is how many requests with the same scenario key get the fault
     before the server answers cleanly (``-1``: every request). ``overlap``
     makes a continued answer repeat that many chunks of the prefix, to
-    exercise de-duplication. ``answer`` (programmatic only) replaces the
+    exercise de-duplication. ``window=1`` (``rate_limit`` only) makes the limit hold like a
+    provider's: after a faulted request, every request with the same key gets 429 (with the
+    time left as ``Retry-After``) until ``retry_after`` seconds have passed. ``answer`` (programmatic only) replaces the
     server's answer for this scenario, e.g. a first answer a guardrail rejects.
     """
 
@@ -137,6 +139,7 @@ class Scenario:
     after: int | None = None
     times: int = 1
     retry_after: float = 0.2
+    window: int = 0
     first_delay: float = 1.0
     stall: float = 30.0
     delay: float = 0.0

@@ -43,6 +43,8 @@ try:
 except ImportError as exc:  # pragma: no cover - exercised only without the extra
     raise ImportError("l0.testing needs aiohttp: pip install 'l0[dev]' (or pip install aiohttp)") from exc
 
+from l0.testing._anthropic import messages as anthropic_messages  # noqa: E402
+
 _FLUSH_BYTES = 32 * 1024
 
 
@@ -88,6 +90,7 @@ class FaultServer:
         self._lock = threading.Lock()
         self._queue: list[Scenario] = []
         self._counts: dict[str, int] = {}
+        self._windows: dict[str, float] = {}  # rate_limit with window=1: key -> monotonic end of the 429 window
         self._runner: web.AppRunner | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -108,6 +111,11 @@ class FaultServer:
         """The ``base_url`` / ``api_base`` for OpenAI-compatible clients (``.../v1``)."""
         return self.url + "/v1"
 
+    @property
+    def anthropic_base_url(self) -> str:
+        """The ``base_url`` for ``anthropic.AsyncAnthropic`` (it appends ``/v1/messages`` itself)."""
+        return self.url
+
     def push(self, *scenarios: Scenario | str) -> None:
         """Queue scenarios for the next requests, in order (each used once)."""
         parsed = [s if isinstance(s, Scenario) else Scenario.parse(s) for s in scenarios]
@@ -119,6 +127,7 @@ class FaultServer:
         with self._lock:
             self._queue.clear()
             self._counts.clear()
+            self._windows.clear()
             self.requests.clear()
 
     def expected_text(self, scenario: Scenario | str = "clean") -> str:
@@ -187,6 +196,7 @@ class FaultServer:
         app = web.Application(client_max_size=64 * 1024 * 1024)
         for prefix in ("/v1", ""):
             app.router.add_post(prefix + "/chat/completions", self._chat)
+            app.router.add_post(prefix + "/messages", self._messages)
             app.router.add_get(prefix + "/models", self._models)
         self._closing = asyncio.Event()
         runner = web.AppRunner(app, access_log=None, handler_cancellation=True, shutdown_timeout=0.5)
@@ -215,8 +225,25 @@ class FaultServer:
                 scenario, source, key = Scenario.parse(model), "model", "m:" + model
             seen = self._counts.get(key, 0)
             self._counts[key] = seen + 1
-        faulted = scenario.fault != "clean" and (scenario.times < 0 or seen < scenario.times)
+            faulted = scenario.fault != "clean" and (scenario.times < 0 or seen < scenario.times)
+            if scenario.fault == "rate_limit" and scenario.window:
+                now = time.monotonic()
+                until = self._windows.get(key)
+                if until is not None and now < until:
+                    # Inside the provider's window: 429 again, with the time left as the hint.
+                    return scenario.with_(retry_after=round(until - now, 3)), source, True
+                if faulted:
+                    self._windows[key] = now + scenario.retry_after
         return scenario, source, faulted
+
+    async def _messages(self, request: web.Request) -> web.StreamResponse:
+        # Anthropic-compatible mode (Messages streaming), in its own module.
+        return await anthropic_messages(self, request)
+    def count(self, status: int | None = None, model: str | None = None) -> int:
+        """How many requests the server saw (with that status and/or model)."""
+        with self._lock:
+            return sum(1 for r in self.requests
+                       if (status is None or r.status == status) and (model is None or r.model == model))
 
     async def _models(self, request: web.Request) -> web.Response:
         return web.json_response({"object": "list", "data": [{"id": "l0-test", "object": "model", "owned_by": "l0"}]})

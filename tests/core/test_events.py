@@ -35,7 +35,8 @@ def test_all_73_reference_members_then_additions() -> None:
     assert len(REFERENCE_MEMBERS) == 73
     names = [m.name for m in T]
     assert names[:73] == REFERENCE_MEMBERS
-    assert names[73:] == ["STREAM_TRUNCATED", "CALLBACK_ERROR"]
+    assert names[73:] == ["STREAM_TRUNCATED", "CALLBACK_ERROR", "RATE_LIMIT_COOLDOWN_START", "RATE_LIMIT_WAIT_START",
+                          "RATE_LIMIT_WAIT_END", "RATE_LIMIT_DEGRADED", "RATE_LIMIT_RESTORED"]
     assert all(m.value == m.name for m in T)
     assert T("COMPLETE") is T.COMPLETE and T.COMPLETE == "COMPLETE"
 

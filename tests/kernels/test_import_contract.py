@@ -15,7 +15,8 @@ names = {n: getattr(getattr(b, n), "__module__", None) for n in b.__all__}
 print(json.dumps({"backend": l0.__backend__, "selector": b.BACKEND, "names": names}))
 """
 
-KERNEL_NAMES = ("ContentBuffer", "JsonStreamState", "EntropyRing", "shannon_entropy", "Handoff", "hot_iterate")
+KERNEL_NAMES = ("ContentBuffer", "JsonStreamState", "EntropyRing", "shannon_entropy", "Handoff", "hot_iterate",
+                "SSEDecoder")
 
 
 def run_probe(backend: str | None, code: str = PROBE) -> subprocess.CompletedProcess:
@@ -79,7 +80,7 @@ def _doc(obj: object) -> str:
     return inspect.cleandoc(doc)
 
 
-@pytest.mark.parametrize("name", ["ContentBuffer", "EntropyRing", "shannon_entropy"])
+@pytest.mark.parametrize("name", ["ContentBuffer", "EntropyRing", "shannon_entropy", "SSEDecoder"])
 def test_twins_share_public_names_and_docstrings(twins, name):
     compiled, pure = getattr(twins[0], name), getattr(twins[1], name)
     assert _doc(compiled) == _doc(pure) != ""

@@ -116,7 +116,7 @@ def test_config_validation() -> None:
     with pytest.raises(TypeError, match="context"):
         ClientConfig(context=[1])  # type: ignore[arg-type]
     assert ClientConfig().retry == Retry.recommended()
-    assert ClientConfig().continue_from_last_good_token is True
+    assert ClientConfig().continue_from_last_good_token is False
 
 
 def test_forwarding_and_unwrapped() -> None:

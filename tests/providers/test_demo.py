@@ -31,6 +31,15 @@ def test_demo_recovers_and_exits_zero(fault: str, mode: str, marker: str, capsys
     assert "final text intact" in out
 
 
+def test_demo_prints_the_runs_telemetry(capsys: pytest.CaptureFixture[str]) -> None:
+    """Issue 15: the demo ends with the run's telemetry summary (stream.telemetry), retries counted."""
+    rc = demo.main(["--fault", "cut", "--mode", "resume", "--speed", "0", "--no-color"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    line = next(x for x in out.splitlines() if "telemetry:" in x)
+    assert "retries=1" in line and "ttft=" in line and "tokens/s=" in line
+
+
 @pytest.mark.parametrize("fault", ["rate_limit", "unavailable", "slow_first"])
 def test_demo_says_nothing_is_discarded_when_nothing_was_shown(fault: str, capsys: pytest.CaptureFixture[str]) -> None:
     """Issue 11 item 9: a retry before any token has no text to discard, and the demo says nothing about it."""
@@ -94,3 +103,12 @@ def test_python_dash_m_l0_demo_subprocess() -> None:
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "final text intact" in proc.stdout
+
+
+@pytest.mark.parametrize("fault", ["tour", "malformed"])
+def test_demo_with_the_native_transport(fault: str, capsys: pytest.CaptureFixture[str]) -> None:
+    rc = demo.main(["--fault", fault, "--transport", "native", "--speed", "0", "--no-color"])
+    out = capsys.readouterr().out
+    assert rc == 0, out
+    assert "transport: native" in out
+    assert "final text intact" in out

@@ -133,7 +133,7 @@ async def test_faulty_detect_does_not_break_detection():
         assert Adapters.has_matching(events()) is True
     finally:
         reset_adapters()
-    assert get_registered_adapters() == ["openai", "event"]
+    assert get_registered_adapters() == ["openai", "anthropic", "event"]
 
 
 async def test_registry_lookup_errors():

@@ -340,3 +340,55 @@ def test_no_task_cancel_count_is_touched(vrun):
         return text, (task.cancelling() if hasattr(task, "cancelling") else 0)
 
     assert vrun(main()) == ("c", 0)
+
+
+def _through_anext(script: list):
+    """A source whose await chain passes the builtin ``anext(it, default)``, whose awaitable hides
+    what it drives (the anthropic SDK reads its byte stream this way)."""
+
+    async def inner():
+        for item in script:
+            if isinstance(item, str):
+                yield item
+            else:
+                await asyncio.sleep(item)
+
+    async def source():
+        it = inner()
+        while (text := await anext(it, None)) is not None:
+            yield Event(type=EventType.TOKEN, text=text)
+        yield Event(type=EventType.COMPLETE)
+
+    return source()
+
+
+@pytest.mark.parametrize("per_read_task", [False, True], ids=["read", "wait_for_per_read"])
+def test_a_wait_behind_builtin_anext_is_interrupted(vrun, interrupts, per_read_task):
+    calls = []
+
+    def factory():
+        calls.append(1)
+        return _through_anext(["a", 3.0, "b"] if len(calls) == 1 else ["x", "y"])
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        stream = await l0.run(factory, timeout=Timeout(initial_token=1000, inter_token=300),
+                              retry=Retry(attempts=2, max_retries=2, base_delay=0.0, max_delay=0.0))
+        if per_read_task:
+            async def read_all():
+                while True:
+                    try:
+                        await asyncio.wait_for(stream.__anext__(), 10.0)
+                    except StopAsyncIteration:
+                        return
+            await read_all()
+        else:
+            await stream.read()
+        return loop.time(), stream
+
+    now, stream = vrun(main())
+    assert now == pytest.approx(0.3)
+    assert len(calls) == 2
+    assert [type(e) for e in stream.errors] == [l0.TimeoutError]
+    assert stream.state.content == "xy"
+    assert any(i is not None for i in interrupts)
