@@ -44,7 +44,7 @@ REQUESTED: str = _requested()
 
 
 _NAMES = ("ContentBuffer", "JsonStreamState", "EntropyRing", "shannon_entropy", "Handoff", "hot_iterate",
-          "drift_window", "WindowScan", "SSEDecoder")
+          "WindowScan", "SSEDecoder")
 
 
 def _extensions_expected() -> bool:
@@ -69,26 +69,24 @@ def _warn_if_expected(exc: ImportError) -> None:
 
 def _load_compiled() -> tuple:
     from l0._speedups.content_buffer import ContentBuffer
-    from l0._speedups.drift import WindowScan, drift_window
+    from l0._speedups.drift import WindowScan
     from l0._speedups.entropy import EntropyRing, shannon_entropy
     from l0._speedups.hotloop import Handoff, hot_iterate
     from l0._speedups.json_state import JsonStreamState
     from l0._speedups.sse import SSEDecoder
 
-    return (ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan,
-            SSEDecoder)
+    return (ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, WindowScan, SSEDecoder)
 
 
 def _load_pure() -> tuple:
     from l0._pure.content_buffer import ContentBuffer
-    from l0._pure.drift import WindowScan, drift_window
+    from l0._pure.drift import WindowScan
     from l0._pure.entropy import EntropyRing, shannon_entropy
     from l0._pure.hotloop import Handoff, hot_iterate
     from l0._pure.json_state import JsonStreamState
     from l0._pure.sse import SSEDecoder
 
-    return (ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan,
-            SSEDecoder)
+    return (ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, WindowScan, SSEDecoder)
 
 
 if REQUESTED == "python" or platform.python_implementation() != "CPython":
@@ -108,13 +106,8 @@ else:
         _loaded = _load_pure()
         _warn_if_expected(_exc)
 
-(ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, drift_window, WindowScan,
- SSEDecoder) = _loaded
+ContentBuffer, JsonStreamState, EntropyRing, shannon_entropy, Handoff, hot_iterate, WindowScan, SSEDecoder = _loaded
 del _loaded
 
-# The pure window scan is also where the compiled one sends the rare windows it leaves (it returns -1).
-from l0._pure.drift import drift_window as drift_window_python  # noqa: E402
-
 __all__ = ["BACKEND", "REQUESTED", "PerformanceWarning", "ContentBuffer", "JsonStreamState", "EntropyRing",
-           "shannon_entropy", "Handoff", "hot_iterate", "drift_window", "drift_window_python", "WindowScan",
-           "SSEDecoder"]
+           "shannon_entropy", "Handoff", "hot_iterate", "WindowScan", "SSEDecoder"]

@@ -22,6 +22,7 @@ KERNEL_MODULES = {
     "shannon_entropy": "entropy",
     "Handoff": "hotloop",
     "hot_iterate": "hotloop",
+    "WindowScan": "drift",
     "SSEDecoder": "sse",
 }
 

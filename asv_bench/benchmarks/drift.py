@@ -1,4 +1,4 @@
-"""Drift window scan kernel (``drift_window``, ``WindowScan``): the drift detectors' per-check work."""
+"""Drift window scan kernel (``WindowScan``) and ``DriftDetector.check``: the drift detectors' per-check work."""
 
 from __future__ import annotations
 
@@ -18,18 +18,20 @@ def _text(chars: int) -> str:
     return "".join(out)[:chars]
 
 
-class TimeDriftWindow(Tuned):
-    """One stateless evaluation of a window (meta, tone, repetition, Markdown): O(window)."""
+class TimeDriftCheck(Tuned):
+    """One ``DriftDetector.check`` of a window (meta, tone, repetition, Markdown): O(window)."""
 
-    params = (BACKENDS, [200, 500, 5_000])
-    param_names = ["backend", "window"]
+    params = ([200, 500, 5_000],)
+    param_names = ["window"]
 
-    def setup(self, backend: str, window: int) -> None:
-        (self.fn,) = kernel(backend, "drift", "drift_window")
+    def setup(self, window: int) -> None:
+        from l0.drift import DriftConfig, DriftDetector
+
+        self.detector = DriftDetector(DriftConfig(sliding_window_size=window))
         self.text = _text(window)
 
-    def time_drift_window(self, backend: str, window: int) -> None:
-        self.fn(self.text, 3, 7)
+    def time_check(self, window: int) -> None:
+        self.detector.check(self.text, "x")
 
 
 class TimeWindowScanStream(Tuned):
@@ -39,13 +41,13 @@ class TimeWindowScanStream(Tuned):
     param_names = ["backend", "window"]
 
     def setup(self, backend: str, window: int) -> None:
-        self.scan_cls, self.fallback = kernel(backend, "drift", "WindowScan", "drift_window")
+        (self.scan_cls,) = kernel(backend, "drift", "WindowScan")
         (self.ring_cls,) = kernel(backend, "entropy", "EntropyRing")
         (self.buf_cls,) = kernel(backend, "content_buffer", "ContentBuffer")
         self.tokens = [w + " " for w in _text(120_000).split(" ")][:20_000]
 
     def time_stream(self, backend: str, window: int) -> None:
-        scan = self.scan_cls(window, 3, 7, self.ring_cls(50), deque(maxlen=50), True, 2.5, self.fallback)
+        scan = self.scan_cls(window, 3, 7, self.ring_cls(50), deque(maxlen=50), True, 2.5)
         buf = self.buf_cls()
         pos = 0
         for i, token in enumerate(self.tokens, 1):
@@ -61,8 +63,8 @@ class TrackDriftTwins:
     unit = "mismatches"
 
     def setup(self) -> None:
-        self.c_scan, self.c_window = kernel("cython", "drift", "WindowScan", "drift_window")
-        self.p_scan, self.p_window = kernel("python", "drift", "WindowScan", "drift_window")
+        (self.c_scan,) = kernel("cython", "drift", "WindowScan")
+        (self.p_scan,) = kernel("python", "drift", "WindowScan")
         (self.c_ring,) = kernel("cython", "entropy", "EntropyRing")
         (self.p_ring,) = kernel("python", "entropy", "EntropyRing")
         (self.buf_cls,) = kernel("python", "content_buffer", "ContentBuffer")
@@ -70,8 +72,8 @@ class TrackDriftTwins:
     def track_twins_disagree(self) -> int:
         """Checks where the twins' results differ (must be 0)."""
         bad = 0
-        scans = [self.c_scan(300, 3, 7, self.c_ring(20), deque(maxlen=20), True, 2.0, self.p_window),
-                 self.p_scan(300, 3, 7, self.p_ring(20), deque(maxlen=20), True, 2.0, self.p_window)]
+        scans = [self.c_scan(300, 3, 7, self.c_ring(20), deque(maxlen=20), True, 2.0),
+                 self.p_scan(300, 3, 7, self.p_ring(20), deque(maxlen=20), True, 2.0)]
         buf, pos = self.buf_cls(), 0
         text = _text(30_000)
         for i in range(0, len(text), 7):
@@ -81,6 +83,4 @@ class TrackDriftTwins:
                 pos = len(buf)
                 a, b = (s.scan(buf, delta, True) for s in scans)
                 bad += a != b
-                window = buf.tail(300)
-                bad += self.c_window(window, 3, 7) != self.p_window(window, 3, 7)
         return bad

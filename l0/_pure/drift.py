@@ -1,36 +1,24 @@
-"""Pure twin of the drift window scan: the window detectors of one drift check.
+"""Pure twin of the drift window scan (``WindowScan``): the window detectors of one drift check.
 
-``WindowScan`` is the per-stream state around it (restart detection, entropy
-samples, the previous window's tone and Markdown counts).
-
-``drift_window(window, threshold, flags)`` evaluates the detectors that look
-at the last ``sliding_window_size`` characters (``window``) and its last
-``TAIL`` characters: meta commentary (``META``), tone word counts (``TONE``),
-repetition of sentences or 5-word phrases (``REPETITION``) and, always, the
-Markdown count. The result is packed into one int:
-
-* bit 0: a meta phrase in the tail; bit 1: the window is repetitive;
-* bits 8-19 / 20-31: formal / informal tone words in the tail;
-* bits 32 and up: the tail's Markdown count.
-
-This twin evaluates with the drift package's regular expressions; the compiled
-twin (``l0._speedups.drift``) reproduces its results in one pass over the
-window and returns -1 for the rare windows it leaves to this one.
+``WindowScan.scan(buf, delta)`` is one check of a stream: restart detection,
+the entropy sample, and the window detectors of ``l0._drift_text.window_bits``
+(meta commentary, tone shift, repetition, Markdown collapse) compared with the
+previous check's. This twin evaluates the last ``size`` characters afresh at
+every check (O(window), bounded); the compiled twin (``l0._speedups.drift``)
+reads only the text appended since the previous check and gives the same masks.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
-from l0._pure.entropy import shannon_entropy as _shannon
+from l0._drift_text import META, REPETITION, TAIL, TONE, window_bits
+from l0._pure.entropy import EntropyRing, shannon_entropy
 
 __all__ = ["TAIL", "META", "TONE", "REPETITION", "META_COMMENTARY", "TONE_SHIFT", "REPETITION_FOUND",
-           "ENTROPY_SPIKE", "MARKDOWN_COLLAPSE", "drift_window", "WindowScan"]
+           "ENTROPY_SPIKE", "MARKDOWN_COLLAPSE", "WindowScan"]
 
-TAIL = 200
-META = 1
-TONE = 2
-REPETITION = 4
 # Bits of WindowScan.scan()'s mask, in the order DriftDetector lists the types.
 META_COMMENTARY = 1
 TONE_SHIFT = 2
@@ -39,44 +27,31 @@ ENTROPY_SPIKE = 8
 MARKDOWN_COLLAPSE = 16
 
 
-def drift_window(window: str, threshold: int, flags: int) -> int:
-    """The window detectors of one drift check, packed into an int (see the module docstring)."""
-    from l0.drift._core import _lower, _markdown_count, _meta, _repetitive, _tone
-
-    if threshold < 1:
-        raise ValueError(f"threshold must be a positive int, got {threshold}")
-    tail = window[-TAIL:]
-    low = _lower(tail) if flags & (META | TONE) else None
-    bits = 0
-    if flags & META and _meta(tail, low):
-        bits |= 1
-    if flags & REPETITION and _repetitive(window, threshold):
-        bits |= 2
-    formal = informal = 0
-    if flags & TONE:
-        formal, informal = _tone(tail, low)
-    return bits | formal << 8 | informal << 20 | _markdown_count(tail) << 32
-
-
 class WindowScan:
     """Per-stream state of the window drift detectors; ``scan(buf, delta)`` is one check.
 
+    ``size``: the window (``sliding_window_size``); ``threshold``: the
+    repetition threshold; ``flags``: ``META | TONE | REPETITION``, the
+    detectors switched on; ``ring``: an ``EntropyRing`` and ``tokens`` a
+    bounded ``deque`` (the entropy samples and the deltas, kept for the
+    history); ``entropy``: whether entropy spikes are detected, above
+    ``entropy_threshold`` standard deviations.
+
     ``buf`` is the stream's content buffer (``len``, ``token_count``,
-    ``slice``, ``tail``) and ``delta`` the text appended since the previous
-    check (one entropy sample; appended to ``tokens``); ``fresh=True`` says it
-    is exactly the text appended since the previous scan. The result is a mask
-    of ``META_COMMENTARY | TONE_SHIFT | REPETITION_FOUND | ENTROPY_SPIKE |
-    MARKDOWN_COLLAPSE``, or -1 when the content was replaced since the
-    previous check (nothing is recorded: call ``reset()`` and scan again);
-    ``last_mask`` keeps it. ``fallback(window, threshold, flags)`` evaluates
-    the windows the compiled scan leaves (the pure ``drift_window``).
+    ``slice``, ``since``, ``tail``) and ``delta`` the text appended since the
+    previous check (one entropy sample; appended to ``tokens``);
+    ``fresh=True`` says it is exactly the text appended since the previous
+    scan. The result is a mask of ``META_COMMENTARY | TONE_SHIFT |
+    REPETITION_FOUND | ENTROPY_SPIKE | MARKDOWN_COLLAPSE``, or -1 when the
+    content was replaced since the previous check (nothing is recorded: call
+    ``reset()`` and scan again); ``last_mask`` keeps it.
     """
 
-    __slots__ = ("size", "threshold", "flags", "ring", "tokens", "entropy", "entropy_threshold", "fallback",
+    __slots__ = ("size", "threshold", "flags", "ring", "tokens", "entropy", "entropy_threshold",
                  "pos", "tokens_seen", "_prev_n", "prev_f", "prev_i", "prev_md", "last", "last_mask")
 
-    def __init__(self, size: int, threshold: int, flags: int, ring: Any, tokens: Any, entropy: bool,
-                 entropy_threshold: float, fallback: Any) -> None:
+    def __init__(self, size: int, threshold: int, flags: int, ring: EntropyRing, tokens: deque[str],
+                 entropy: bool, entropy_threshold: float) -> None:
         if size < 0:
             raise ValueError(f"size must be an int >= 0, got {size}")
         if threshold < 1:
@@ -88,7 +63,6 @@ class WindowScan:
         self.tokens = tokens
         self.entropy = bool(entropy)
         self.entropy_threshold = float(entropy_threshold)
-        self.fallback = fallback
         self.reset()
 
     def reset(self) -> None:
@@ -106,6 +80,7 @@ class WindowScan:
         return self._prev_n
 
     def scan(self, buf: Any, delta: str | None, fresh: bool = False) -> int:
+        """One check: the mask of drift types the window detectors and the entropy sample found, or -1."""
         n = len(buf)
         pos = self.pos
         tokens = buf.token_count
@@ -116,7 +91,9 @@ class WindowScan:
         if delta:
             self.tokens.append(delta)
             if self.entropy:
-                value = _shannon(delta)
+                if not isinstance(delta, str):
+                    raise TypeError(f"delta must be str or None, got {type(delta).__name__}")
+                value = shannon_entropy(delta)
                 ring = self.ring
                 ring.push(value)
                 if ring.count >= 10:
@@ -128,8 +105,7 @@ class WindowScan:
             self.last = buf.slice(n - 1, n) if n else ""
             self.pos = n
         size = self.size
-        window = buf.tail(size) if size else ""
-        packed = drift_window(window, self.threshold, self.flags)
+        packed = window_bits(buf.tail(size) if size else "", self.threshold, self.flags)
         if packed & 1:
             mask |= META_COMMENTARY
         prev_full = min(self._prev_n, size) >= 100

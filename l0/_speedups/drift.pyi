@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+from collections import deque
 from typing import Any
 
+from l0._speedups.entropy import EntropyRing
+
 __all__ = ["TAIL", "META", "TONE", "REPETITION", "META_COMMENTARY", "TONE_SHIFT", "REPETITION_FOUND",
-           "ENTROPY_SPIKE", "MARKDOWN_COLLAPSE", "drift_window", "WindowScan"]
+           "ENTROPY_SPIKE", "MARKDOWN_COLLAPSE", "WindowScan"]
 
 TAIL: int
 META: int
@@ -15,14 +18,12 @@ REPETITION_FOUND: int
 ENTROPY_SPIKE: int
 MARKDOWN_COLLAPSE: int
 
-def drift_window(window: str, threshold: int, flags: int) -> int: ...
-
 class WindowScan:
     ring: Any
     tokens: Any
     last_mask: int
-    def __init__(self, size: int, threshold: int, flags: int, ring: Any, tokens: Any, entropy: bool,
-                 entropy_threshold: float, fallback: Any) -> None: ...
+    def __init__(self, size: int, threshold: int, flags: int, ring: EntropyRing, tokens: deque[str], entropy: bool,
+                 entropy_threshold: float) -> None: ...
     def reset(self) -> None: ...
     @property
     def prev_n(self) -> int: ...

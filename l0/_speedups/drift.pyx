@@ -1,22 +1,24 @@
-"""Compiled drift window scan: the window detectors of one drift check in one pass.
+"""Compiled twin of the drift window scan (``WindowScan``): one drift check in O(new text).
 
-``WindowScan`` is the per-stream state around it (restart detection, entropy
-samples, the previous window's tone and Markdown counts).
+Same class, arguments and masks as the pure twin (``l0._pure.drift``, whose
+docstring describes them); both give the results of
+``l0._drift_text.window_bits`` on the window, compared with the previous
+check's. This twin reads only the text appended since the previous check: it
+keeps the lower-cased code points and character classes (whitespace as
+``str.split``/``str.strip`` and ``\\s`` see it, word characters as ``\\w``)
+of the current window and, as content offsets, the complete words (with their
+hashes), sentence marks, tone words, the latest meta phrase and Markdown
+character; phrases and sentences are counted through hashes, every hash match
+confirmed character by character.
 
-``drift_window(window, threshold, flags)`` evaluates the detectors that look
-at the last ``sliding_window_size`` characters (``window``) and its last 200
-characters (the tail): meta commentary, tone word counts, repetition
-(sentences and 5-word phrases) and the Markdown count. It returns them packed
-into one int (see ``l0._pure.drift`` for the layout), or -1 for a window it
-does not evaluate itself: one holding U+0130 or U+03A3 (whose ``str.lower()``
-is not a per-character mapping) or a non-ASCII character that ``re.IGNORECASE``
-equates with an ASCII letter (U+0131, U+017F, U+212A, U+212B); the caller then
-uses the pure twin, ``l0._pure.drift``, whose results this kernel reproduces.
+A window holding U+0130 or U+03A3 (whose ``str.lower()`` is not a
+per-character mapping) or a non-ASCII character that ``re.IGNORECASE``
+equates with an ASCII letter (U+0131, U+017F, U+212A, U+212B) is evaluated
+by ``window_bits`` itself.
 
-The window is read once into lower-cased code points and character classes
-(whitespace as ``str.split``/``str.strip`` and ``\\s`` see it, word characters
-as ``\\w``); phrases and sentences are counted through hashes, every hash
-match confirmed character by character; sentences are compared directly.
+One file above the ~600-line guideline on purpose: the character tables, the
+repetition helpers and ``WindowScan`` share ``cdef`` structs and inline
+functions that Cython can only inline within one module.
 """
 
 from cpython.mem cimport PyMem_Free, PyMem_Malloc, PyMem_Realloc
@@ -24,10 +26,11 @@ from cpython.unicode cimport PyUnicode_DATA, PyUnicode_KIND
 from libc.stdint cimport uint8_t, uint32_t, uint64_t
 from libc.string cimport memmove, memset
 
+from l0._drift_text import FORMAL_WORDS, INFORMAL_WORDS, META_PHRASES, window_bits
 from l0._speedups.entropy cimport EntropyRing, counts_entropy, text_entropy
 
 __all__ = ["TAIL", "META", "TONE", "REPETITION", "META_COMMENTARY", "TONE_SHIFT", "REPETITION_FOUND",
-           "ENTROPY_SPIKE", "MARKDOWN_COLLAPSE", "drift_window", "WindowScan"]
+           "ENTROPY_SPIKE", "MARKDOWN_COLLAPSE", "WindowScan"]
 
 cdef extern from *:
     int __builtin_ctzll(unsigned long long x) nogil
@@ -76,23 +79,16 @@ for _c in range(256):
     _LOWER[_c] = ord(chr(_c).lower())
 
 # Meta phrases (lower case, ASCII) and tone words, as code point arrays.
-_META_PHRASES = (
-    "as an ai", "i'm an ai", "i am an ai", "i cannot actually", "i don't have personal",
-    "i apologize, but i", "i'm sorry, but i", "let me explain", "to clarify", "in other words",
-)
-_FORMAL = ("therefore", "thus", "hence", "moreover", "furthermore", "consequently")
-_INFORMAL = ("gonna", "wanna", "yeah", "yep", "nope", "ok", "okay")
-
 cdef uint32_t _meta[N_META][MAX_PHRASE]
 cdef Py_ssize_t _meta_len[N_META]
 cdef uint32_t _tone[N_TONE][MAX_PHRASE]
 cdef Py_ssize_t _tone_len[N_TONE]
 cdef int _k, _j
-for _k, _p in enumerate(_META_PHRASES):
+for _k, _p in enumerate(META_PHRASES):
     _meta_len[_k] = len(_p)
     for _j, _ch in enumerate(_p):
         _meta[_k][_j] = ord(_ch)
-for _k, _p in enumerate(_FORMAL + _INFORMAL):
+for _k, _p in enumerate(FORMAL_WORDS + INFORMAL_WORDS):
     _tone_len[_k] = len(_p)
     for _j, _ch in enumerate(_p):
         _tone[_k][_j] = ord(_ch)
@@ -132,91 +128,8 @@ cdef inline uint32_t _slot(uint32_t key) noexcept nogil:
     return (key * 2654435761U) >> 20  # 12 bits
 
 
-# One bit per 12-bit hash of the packed first four characters of a meta phrase / a tone word.
-cdef uint8_t _META_BITS[512]
-cdef uint8_t _TONE_BITS[512]
-
-
-cdef void _filters() noexcept:
-    cdef int m, k
-    cdef uint32_t key, slot
-    for m in range(512):
-        _META_BITS[m] = 0
-        _TONE_BITS[m] = 0
-    for m in range(N_META):
-        key = _key(_meta[m], 0, _meta_len[m])
-        slot = _slot(key)
-        _META_BITS[slot >> 3] |= 1 << (slot & 7)
-    for m in range(N_TONE):
-        if _tone_len[m] < 4:
-            continue  # "ok" and "yep" are tested directly
-        key = _key(_tone[m], 0, _tone_len[m])
-        slot = _slot(key)
-        _TONE_BITS[slot >> 3] |= 1 << (slot & 7)
-
-
-_filters()
-
-cdef uint32_t _KEY_OK = 111 | (107 << 7)
-cdef uint32_t _KEY_YEP = 121 | (101 << 7) | (112 << 14)
-
-
-cdef bint _meta_found(Scan* s, Py_ssize_t start) noexcept nogil:
-    cdef Py_ssize_t p, k, m, length, n = s.n
-    cdef uint32_t slot
-    cdef const uint32_t* t = s.low
-    for p in range(start, n - 7):  # the shortest phrase has 8 characters
-        slot = _slot(_key(t, p, n))
-        if not (_META_BITS[slot >> 3] & (1 << (slot & 7))):
-            continue
-        for m in range(N_META):
-            length = _meta_len[m]
-            if p + length > n:
-                continue
-            k = 0
-            while k < length and t[p + k] == _meta[m][k]:
-                k += 1
-            if k == length:
-                return True
-    return False
-
-
-cdef void _tone_counts(Scan* s, Py_ssize_t start, int* formal, int* informal) noexcept nogil:
-    """Whole ``\\w`` runs of the tail equal to a tone word."""
-    cdef Py_ssize_t p, q, length, k, n = s.n
-    cdef int m
-    cdef uint32_t key, slot
-    cdef bint begins
-    cdef const uint32_t* t = s.low
-    cdef const uint8_t* cls = s.cls
-    for p in range(start, n - 1):
-        key = _key(t, p, n)
-        slot = _slot(key)
-        if not ((_TONE_BITS[slot >> 3] & (1 << (slot & 7))) or (key & 0x3FFF) == _KEY_OK
-                or (key & 0x1FFFFF) == _KEY_YEP):
-            continue
-        if not (cls[p] & WORD) or (p > start and (cls[p - 1] & WORD)):
-            continue  # not the start of a word run
-        q = p
-        while q < n and (cls[q] & WORD):
-            q += 1
-        length = q - p
-        for m in range(N_TONE):
-            if _tone_len[m] != length:
-                continue
-            k = 0
-            while k < length and t[p + k] == _tone[m][k]:
-                k += 1
-            if k == length:
-                if m < 6:
-                    formal[0] += 1
-                else:
-                    informal[0] += 1
-                break
-
-
 cdef int _markdown(Scan* s, Py_ssize_t start) nogil:
-    """``_markdown_count``: fences, headings at line starts, **bold** and [links](...) in the tail."""
+    """``l0._drift_text.markdown_count``: fences, headings at line starts, **bold** and [links](...) in the tail."""
     cdef Py_ssize_t n = s.n, p, q, r, run
     cdef uint32_t* t = s.low
     cdef int count = 0
@@ -269,11 +182,6 @@ cdef int _markdown(Scan* s, Py_ssize_t start) nogil:
                     continue
         p += 1
     return count
-
-
-cdef enum:
-    STACK_WORDS = 1024  # windows up to 2 * STACK_WORDS characters need no heap memory
-    STACK_TABLE = 2048
 
 
 cdef inline uint64_t _word_hash(const uint32_t* t, Py_ssize_t a, Py_ssize_t b) noexcept nogil:
@@ -358,74 +266,6 @@ cdef Py_ssize_t _sentence(Scan* s, Py_ssize_t a, Py_ssize_t b, Py_ssize_t* first
     return count
 
 
-cdef int _repetitive(Scan* s, int threshold) except -1:
-    """``_repetitive``: 3+ long sentences and one repeated ``threshold`` times, or a 5-word phrase that is."""
-    cdef Py_ssize_t n = s.n, p, a, count, nw, size, cap = n // 2 + 2
-    cdef uint32_t c
-    cdef const uint32_t* t = s.low
-    cdef const uint8_t* cls = s.cls
-    cdef Py_ssize_t stack_a[STACK_WORDS]
-    cdef Py_ssize_t stack_b[STACK_WORDS]
-    cdef uint64_t stack_h[STACK_WORDS]
-    cdef Py_ssize_t stack_t[STACK_TABLE]
-    cdef Py_ssize_t stack_c[STACK_TABLE]
-    cdef Py_ssize_t* first = stack_a   # sentence / word starts
-    cdef Py_ssize_t* length = stack_b  # sentence / word lengths
-    cdef uint64_t* hashes = stack_h    # word hashes, then phrase hashes
-    cdef Py_ssize_t* table = stack_t
-    cdef Py_ssize_t* tcount = stack_c
-    cdef void* heap = NULL
-    p = 0
-    while p < n:
-        c = t[p]
-        if c == 46 or c == 33 or c == 63:
-            break
-        p += 1
-    if p == n:
-        return 0  # no sentence mark: one sentence at most
-    size = _table_size(cap)
-    if cap > STACK_WORDS or size > STACK_TABLE:
-        heap = PyMem_Malloc(cap * (2 * sizeof(Py_ssize_t) + sizeof(uint64_t)) + size * 2 * sizeof(Py_ssize_t))
-        if heap == NULL:
-            raise MemoryError()
-        first = <Py_ssize_t*>heap
-        length = first + cap
-        hashes = <uint64_t*>(length + cap)
-        table = <Py_ssize_t*>(hashes + cap)
-        tcount = table + size
-    try:
-        # Sentences: pieces between . ! ? marks, stripped, longer than 20 characters.
-        count = 0
-        a = 0
-        for p in range(n):
-            c = t[p]
-            if c == 46 or c == 33 or c == 63:
-                count = _sentence(s, a, p, first, length, count)
-                a = p + 1
-        count = _sentence(s, a, n, first, length, count)
-        if count < 3:
-            return 0
-        if _sentences_repeat(s, first, length, count, threshold):
-            return 1
-        # Phrases: 5 consecutive whitespace-separated words (lower-cased).
-        nw = 0
-        p = 0
-        while p < n:
-            if cls[p] & SPACE:
-                p += 1
-                continue
-            a = p
-            while p < n and not (cls[p] & SPACE):
-                p += 1
-            first[nw] = a
-            length[nw] = p - a
-            hashes[nw] = _word_hash(t, a, p)
-            nw += 1
-        return _phrases_repeat(s, first, length, hashes, nw, threshold, table, tcount)
-    finally:
-        PyMem_Free(heap)
-
-
 cdef bint _same_phrase(Scan* s, const Py_ssize_t* wstart, const Py_ssize_t* wlen, Py_ssize_t i,
                        Py_ssize_t j) noexcept nogil:
     cdef int k
@@ -433,75 +273,6 @@ cdef bint _same_phrase(Scan* s, const Py_ssize_t* wstart, const Py_ssize_t* wlen
         if wlen[i + k] != wlen[j + k] or not _same(s, wstart[i + k], wstart[j + k], wlen[i + k]):
             return False
     return True
-
-
-cdef long long _window_bits(str window, int threshold, int flags) except -2:
-    """``drift_window`` without the argument checks (-1: a window left to the pure twin)."""
-    cdef Py_ssize_t n = len(window), p, start
-    cdef int kind = PyUnicode_KIND(window)
-    cdef void* data = PyUnicode_DATA(window)
-    cdef Scan s
-    cdef uint32_t ch
-    cdef const uint8_t* latin
-    cdef int formal = 0, informal = 0, md, rep = 0
-    cdef long long bits = 0
-    s.n = n
-    s.low = <uint32_t*>PyMem_Malloc((n + 1) * sizeof(uint32_t))
-    s.cls = <uint8_t*>PyMem_Malloc(n + 1)
-    if s.low == NULL or s.cls == NULL:
-        PyMem_Free(s.low)
-        PyMem_Free(s.cls)
-        raise MemoryError()
-    try:
-        if kind == 1:
-            latin = <const uint8_t*>data
-            for p in range(n):
-                ch = latin[p]
-                s.cls[p] = _CLASS[ch]
-                s.low[p] = _LOWER[ch]
-        else:
-            for p in range(n):
-                ch = PyUnicode_READ(kind, data, p)
-                if ch < 256:
-                    s.cls[p] = _CLASS[ch]
-                    s.low[p] = _LOWER[ch]
-                else:
-                    if _special(ch):
-                        return -1
-                    s.cls[p] = (SPACE if Py_UNICODE_ISSPACE(ch) else 0) | (WORD if Py_UNICODE_ISALNUM(ch) else 0)
-                    s.low[p] = Py_UNICODE_TOLOWER(ch)
-        start = n - C_TAIL if n > C_TAIL else 0
-        if flags & C_META and _meta_found(&s, start):
-            bits |= 1
-        if flags & C_REPETITION:
-            rep = _repetitive(&s, threshold)
-            if rep:
-                bits |= 2
-        if flags & C_TONE:
-            _tone_counts(&s, start, &formal, &informal)
-        md = 0
-        for p in range(start, n):
-            ch = s.low[p]
-            if ch == 96 or ch == 35 or ch == 42 or ch == 91:  # ` # * [: only then can anything count
-                md = _markdown(&s, start)
-                break
-        return bits | (<long long>formal << 8) | (<long long>informal << 20) | (<long long>md << 32)
-    finally:
-        PyMem_Free(s.low)
-        PyMem_Free(s.cls)
-
-
-def drift_window(str window, int threshold, int flags):
-    """The window detectors of one drift check, packed into an int (-1: not evaluated here).
-
-    ``flags``: ``META | TONE | REPETITION`` (the Markdown count is always
-    taken). Bits 0 and 1 of the result: meta commentary in the tail, repetition
-    in the window; bits 8-19 and 20-31: formal and informal tone words in the
-    tail; bits 32 and up: the Markdown count of the tail.
-    """
-    if threshold < 1:
-        raise ValueError(f"threshold must be a positive int, got {threshold}")
-    return _window_bits(window, threshold, flags)
 
 
 cdef struct Word:
@@ -581,27 +352,28 @@ _end_filter()
 cdef class WindowScan:
     """Per-stream state of the window drift detectors; ``scan(buf, delta)`` is one check.
 
+    ``size``: the window (``sliding_window_size``); ``threshold``: the
+    repetition threshold; ``flags``: ``META | TONE | REPETITION``, the
+    detectors switched on; ``ring``: an ``EntropyRing`` and ``tokens`` a
+    bounded ``deque`` (the entropy samples and the deltas, kept for the
+    history); ``entropy``: whether entropy spikes are detected, above
+    ``entropy_threshold`` standard deviations.
+
     ``buf`` is the stream's content buffer (``len``, ``token_count``,
     ``slice``, ``since``, ``tail``) and ``delta`` the text appended since the
-    previous check (one entropy sample; appended to ``tokens``). The result is
-    a mask of ``META_COMMENTARY | TONE_SHIFT | REPETITION_FOUND |
-    ENTROPY_SPIKE | MARKDOWN_COLLAPSE``, or -1 when the content was replaced
-    since the previous check (nothing is recorded: call ``reset()`` and scan
-    again); ``last_mask`` keeps it. ``fallback(window, threshold, flags)``
-    evaluates the windows the compiled scan leaves (the pure ``drift_window``).
-
-    The compiled twin reads only the text appended since the previous check:
-    it keeps the lower-cased characters of the current window and, as content
-    offsets, the complete words (with their hashes), sentence marks, tone
-    words, the latest meta phrase and Markdown character, so a check costs
-    O(new text) plus O(words and sentences of the window).
+    previous check (one entropy sample; appended to ``tokens``);
+    ``fresh=True`` says it is exactly the text appended since the previous
+    scan. The result is a mask of ``META_COMMENTARY | TONE_SHIFT |
+    REPETITION_FOUND | ENTROPY_SPIKE | MARKDOWN_COLLAPSE``, or -1 when the
+    content was replaced since the previous check (nothing is recorded: call
+    ``reset()`` and scan again); ``last_mask`` keeps it.
     """
 
     cdef Py_ssize_t size, keep, pos, tokens_seen, prev_n
     cdef int threshold, flags, prev_f, prev_i, prev_md
     cdef bint entropy
     cdef double entropy_threshold
-    cdef object fallback, last
+    cdef object last
     cdef public object ring, tokens
     cdef public int last_mask  # what the latest scan() returned
     # lower-cased characters and classes of the content offsets [cbase, pos)
@@ -653,7 +425,7 @@ cdef class WindowScan:
         PyMem_Free(self.tcount)
 
     def __init__(self, Py_ssize_t size, int threshold, int flags, ring, tokens, bint entropy,
-                 double entropy_threshold, fallback):
+                 double entropy_threshold):
         cdef Py_ssize_t words
         if size < 0:
             raise ValueError(f"size must be an int >= 0, got {size}")
@@ -666,7 +438,6 @@ cdef class WindowScan:
         self.tokens = tokens
         self.entropy = entropy
         self.entropy_threshold = entropy_threshold
-        self.fallback = fallback
         self.keep = size + 32  # characters kept behind the end (the window and a meta phrase before it)
         self.cap = 2 * self.keep + 256
         words = size // 2 + 4
@@ -898,7 +669,7 @@ cdef class WindowScan:
         return 0
 
     cdef long long _bits(self, Py_ssize_t n) except -2:
-        """``drift_window`` of the window ending at ``n`` from the kept state."""
+        """``window_bits`` of the window ending at ``n`` from the kept state."""
         cdef Py_ssize_t ws = n - self.size if n > self.size else 0
         cdef Py_ssize_t tl = C_TAIL if self.size > C_TAIL else self.size
         cdef Py_ssize_t t0 = n - tl if n > tl else 0, e, i, count, nw, a, m
@@ -987,6 +758,7 @@ cdef class WindowScan:
         return bits | (<long long>f << 8) | (<long long>inf << 20) | (<long long>md << 32)
 
     def scan(self, buf, delta, bint fresh=False):
+        """One check: the mask of drift types the window detectors and the entropy sample found, or -1."""
         cdef Py_ssize_t n = len(buf), pos = self.pos, tokens
         cdef long long packed
         cdef int mask = 0, f, i, md
@@ -1036,7 +808,7 @@ cdef class WindowScan:
                             mask |= M_ENTROPY
         if self.last_special >= (n - self.size if n > self.size else 0):
             window = buf.tail(self.size) if self.size else ""
-            packed = self.fallback(window, self.threshold, self.flags)
+            packed = window_bits(window, self.threshold, self.flags)
         else:
             packed = self._bits(n)
         if packed & 1:

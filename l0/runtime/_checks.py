@@ -130,7 +130,10 @@ def new_drift_session(detector: Any) -> Any:
 
 
 def fast_drift_scan(session: Any) -> Any:
-    """A built-in session's ``scan`` (types only, no result object), or None for other sessions."""
+    """A built-in session's ``scan`` (types only, no result object), or None for other sessions.
+
+    Other sessions follow ``l0.drift.DriftSessionProtocol`` (``check(state, delta)``).
+    """
     from l0.drift import DriftSession
 
     return session.scan if isinstance(session, DriftSession) else None
@@ -317,9 +320,9 @@ async def guardrail_phase(run: Runner, att: Attempt, *, final: bool) -> None:
 
 
 def _drift_result(types: list[str]) -> Any:
-    from l0.drift._core import _result
+    from l0.drift import DriftSession
 
-    return _result(types)
+    return DriftSession.result_of(types)
 
 
 def _drift_types(result: Any) -> list[str]:

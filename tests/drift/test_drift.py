@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import l0.drift as drift_mod
-import l0.drift._core as drift_core
+from l0._drift_text import hedging_of
+import l0.drift._session as drift_session
 from l0.drift import Drift, DriftConfig, DriftDetector, DriftResult, DriftSession, check_drift, create_drift_detector
 from l0.types import State
 
@@ -99,7 +99,7 @@ PIECES = ["Sure", "sure!", "!", " ", "  ", "\n", "\t", "Of course", "of", " cour
 @settings(max_examples=200, deadline=None)
 def test_hedging_matches_the_reference_definition(pieces):
     text = "".join(pieces)
-    assert drift_mod._hedging_of(text) is oracle_hedging(text)
+    assert hedging_of(text) is oracle_hedging(text)
 
 
 @given(st.lists(st.sampled_from(PIECES), max_size=40), st.integers(1, 6), st.booleans())
@@ -221,8 +221,8 @@ def test_entropy_spikes_same_on_both_kernels(twins, tokens, every):
     from unittest import mock
 
     def run(k):
-        with mock.patch.object(drift_core, "EntropyRing", k.EntropyRing), \
-                mock.patch.object(drift_core, "shannon_entropy", k.shannon_entropy):
+        with mock.patch.object(drift_session, "EntropyRing", k.EntropyRing), \
+                mock.patch.object(drift_session, "WindowScan", k.WindowScan):
             sess = DriftDetector(DriftConfig(entropy_window=16, entropy_threshold=1.5)).new_session()
             s = State()
             out = []

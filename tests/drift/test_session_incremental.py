@@ -1,4 +1,4 @@
-"""DriftSession's incremental state against a fresh full evaluation (DriftDetector.check)."""
+"""DriftSession (either WindowScan kernel) against a fresh full evaluation (DriftDetector.check)."""
 
 from __future__ import annotations
 
@@ -142,7 +142,9 @@ class CountingBuffer:
 
 
 @pytest.mark.parametrize("window", [500, 20000])
-def test_per_check_reads_are_proportional_to_the_new_text(window):
+def test_per_check_reads_are_bounded(window):
+    """The compiled kernel reads only the new text; the pure one the window (never the whole content)."""
+    from l0._backend import BACKEND
     from l0._bench.scenarios import WORDS
 
     rng = random.Random(3)
@@ -158,6 +160,9 @@ def test_per_check_reads_are_proportional_to_the_new_text(window):
             sess.check(s, "x")
             per_check.append(proxy.read - before)
     new_text = len(proxy) / len(per_check)
+    if BACKEND == "python":
+        assert max(per_check) <= window + new_text + 10
+        return
     # Each new character is read about three times (scan, its sentence, its words) plus short
     # probes at the window ends, whatever the window: re-reading it would cost ``window``.
     assert sum(per_check) / len(per_check) < 3 * new_text + 300
