@@ -182,3 +182,67 @@ async def test_array_schema_first_item_wins(leaks, h):
     assert result.winner_index == 1 and (await result.value.validate()).data == [7, 8]
     assert slow.closed == 1
     await leaks.assert_clean()
+
+
+async def test_json_schema_invalid_first_field_does_not_win(leaks, h):
+    """A dict (JSON Schema) candidate whose completed field is invalid has no useful field yet."""
+    schema = {"type": "object", "properties": {"n": {"type": "integer"}, "s": {"type": "string"}},
+              "required": ["n", "s"]}
+    hold0, hold1 = asyncio.Event(), asyncio.Event()
+    bad_first = h.Source(('{"n": "x",', ' "s": "a"}'), after_first=hold0)   # "n" complete but invalid
+    good = h.Source(('{"n": 1,', ' "s": "b"}'), before_first=hold1)
+
+    async def drive():
+        await bad_first.first_sent.wait()   # candidate 0's invalid field has been parsed
+        hold1.set()
+
+    driver = asyncio.ensure_future(drive())
+    result = await race([structured(bad_first, schema), structured(good, schema)])
+    await driver
+    assert result.winner_index == 1
+    assert (await result.value.validate()).data == {"n": 1, "s": "b"}
+    assert bad_first.closed == 1 and not hold0.is_set()
+    await leaks.assert_clean()
+
+
+async def test_tokens_without_a_complete_field_lose_to_plain_token(leaks, h):
+    """A structured candidate still inside its first field is not useful; a plain stream's token is."""
+    hold = asyncio.Event()
+    gate = asyncio.Event()
+    slow_field = h.Source(('{"name": "Ad', 'a", "age": 36}'), after_first=hold)
+    plain = h.Source(("hello",), before_first=gate)
+
+    async def drive():
+        await slow_field.first_sent.wait()
+        gate.set()
+
+    driver = asyncio.ensure_future(drive())
+    result = await race([structured(slow_field), {"stream": plain}])
+    await driver
+    assert result.winner_index == 1 and result.value.state.content == "hello"
+    assert slow_field.closed == 1
+    await leaks.assert_clean()
+
+
+async def test_invalid_list_field_is_not_a_valid_field(leaks, h):
+    """A list field whose items fail leaves a snapshot without fields: not useful."""
+
+    class Tagged(BaseModel):
+        tags: list[int]
+        name: str
+
+    hold0, hold1 = asyncio.Event(), asyncio.Event()
+    bad_list = h.Source(('{"tags": ["x"], ', '"name": "a"}'), after_first=hold0)
+    good = h.Source(('{"tags": [1], ', '"name": "b"}'), before_first=hold1)
+
+    async def drive():
+        await bad_list.first_sent.wait()
+        hold1.set()
+
+    driver = asyncio.ensure_future(drive())
+    result = await race([structured(bad_list, Tagged), structured(good, Tagged)])
+    await driver
+    assert result.winner_index == 1
+    assert (await result.value.validate()).data == Tagged(tags=[1], name="b")
+    assert bad_list.closed == 1
+    await leaks.assert_clean()
