@@ -10,7 +10,10 @@ from typing import Any, TypeVar
 
 from l0.types import EventType, State
 
-from ._support import call_back, cancel_and_wait, check_callable, close_stream, is_l0_stream
+from ._support import (
+    call_back, cancel_and_wait, check_callable, close_stream, close_structured, has_valid_field, is_l0_stream,
+    structured_holder,
+)
 from ._tasks import check_tasks, settle_task, start_task
 from ._types import (
     AggregatedTelemetry, BatchedResult, ParallelOptions, ParallelResult, RaceResult, TaskSkippedError,
@@ -132,9 +135,14 @@ async def race(
     A task whose value is an l0 stream (run options, ``l0.run``, a wrapped
     client) is useful at its first token: that stream wins, the others are
     cancelled (their connections closed) and the winner is read to its end;
-    ``value`` is the winner's (read) stream. A stream that completes without
-    any token wins only if no candidate does better. Plain tasks win when
-    they finish.
+    ``value`` is the winner's (read) stream. A task whose value is a
+    ``structured_stream`` (``lambda: l0.structured_stream(schema, factory)``)
+    is useful at its first complete, validated field: the winner is read to
+    its end and validated, and ``value`` is its ``StructuredStreamResult``
+    (``(await value.validate()).data`` is the data, at no extra cost). A
+    stream that completes without any token (a structured one without any
+    valid field, but valid as a whole) wins only if no candidate does better.
+    Plain tasks win when they finish.
     ``hedge_after`` (ms) starts the candidates one by one: the next starts
     only when no candidate has won ``hedge_after`` ms after the previous
     start, or at once when every running candidate has failed.
@@ -156,6 +164,9 @@ async def race(
             value = await start_task(items[i])
             if isinstance(value, State):
                 collector.add(value, started)
+            holder = structured_holder(value)
+            if holder is not None:
+                return await structured_candidate(i, value, holder, started)
             if not is_l0_stream(value):
                 return value
             streams[i] = (value, started)
@@ -170,6 +181,32 @@ async def race(
             return value
         finally:
             ended[i] = time.time()
+
+    async def structured_candidate(i: int, value: Any, holder: Any, started: float) -> Any:
+        streams[i] = (holder, started)
+        # the (events, result) pair's events, or the result's own: the same generator, which
+        # the winner's validate() drains from where this loop stops
+        events = value[0] if isinstance(value, tuple) else holder._events
+        try:
+            if has_valid_field(holder.partial):
+                return holder
+            if events is not None:
+                async for _ in events:
+                    if has_valid_field(holder.partial):
+                        return holder
+            await holder.validate()  # no valid field: only a valid whole can be a fallback
+        except BaseException:
+            await close_structured(holder)
+            raise
+        empty.add(i)
+        return holder
+
+    async def close_loser(value: Any) -> None:
+        holder = structured_holder(value)
+        if holder is not None:
+            await close_structured(holder)
+        elif is_l0_stream(value):
+            await close_stream(value)
 
     running: dict[asyncio.Task[Any], int] = {}
     started_count = 0
@@ -201,8 +238,8 @@ async def race(
                             fallback = (i, t.result())
                     elif winner is None:
                         winner = (i, t.result())
-                    elif is_l0_stream(t.result()):  # useful in the same step, but not first
-                        await close_stream(t.result())
+                    else:  # useful in the same step, but not first
+                        await close_loser(t.result())
                     continue
                 if not isinstance(exc, Exception):
                     raise exc
@@ -220,7 +257,18 @@ async def race(
                 raise RuntimeError("All tasks failed")
         await cancel_and_wait(list(running))
         index, value = winner
-        if is_l0_stream(value):
+        holder = structured_holder(value)
+        if holder is not None:
+            value = holder
+            try:
+                await holder.validate()
+            except Exception as exc:
+                await call_back(on_error, "race on_error", exc, index)
+                raise
+            finally:
+                await close_structured(holder)
+                ended[index] = time.time()
+        elif is_l0_stream(value):
             try:
                 async with value:
                     await value.read()

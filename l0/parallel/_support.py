@@ -14,7 +14,10 @@ from typing import Any
 
 from l0.types import LazyStream, Stream
 
-__all__ = ["call_back", "cancel_and_wait", "is_l0_stream", "close_stream", "check_callable", "RUN_OPTION_NAMES"]
+__all__ = [
+    "call_back", "cancel_and_wait", "is_l0_stream", "close_stream", "check_callable", "RUN_OPTION_NAMES",
+    "structured_holder", "has_valid_field", "close_structured",
+]
 
 logger = logging.getLogger("l0")
 
@@ -31,6 +34,50 @@ RUN_OPTION_NAMES: frozenset[str] = frozenset((
 def is_l0_stream(obj: Any) -> bool:
     """Whether ``obj`` is what ``l0.run`` / a wrapped client returns."""
     return isinstance(obj, (Stream, LazyStream))
+
+
+def structured_holder(obj: Any) -> Any:
+    """The ``StructuredStreamResult`` of a ``structured_stream`` value, or None.
+
+    Accepts what ``await l0.structured_stream(...)`` returns (the
+    ``(events, result)`` pair) or the result alone. ``l0._structured`` is
+    imported only if it is already loaded: a value cannot be one otherwise.
+    """
+    import sys
+
+    mod = sys.modules.get("l0._structured._stream")
+    if mod is None:
+        return None
+    cls = mod.StructuredStreamResult
+    if isinstance(obj, cls):
+        return obj
+    if isinstance(obj, tuple) and len(obj) == 2 and isinstance(obj[1], cls):
+        return obj[1]
+    return None
+
+
+def has_valid_field(snapshot: Any) -> bool:
+    """A partial snapshot holds at least one complete, validated field (or item).
+
+    The partial parser leaves invalid values out (a Pydantic snapshot drops
+    them from ``model_fields_set``, a dict pops them), so presence is validity.
+    """
+    if snapshot is None:
+        return False
+    fields_set = getattr(snapshot, "model_fields_set", None)
+    if fields_set is not None:
+        return bool(fields_set)
+    if isinstance(snapshot, (dict, list)):
+        return len(snapshot) > 0
+    return True
+
+
+async def close_structured(holder: Any) -> None:
+    """Abort a structured stream's runtime stream and close its source."""
+    # the runtime stream is held privately by the result; it is l0's own object
+    stream = getattr(holder, "_stream", None)
+    if stream is not None and is_l0_stream(stream):
+        await close_stream(stream)
 
 
 def check_callable(value: Any, name: str) -> None:
