@@ -13,7 +13,8 @@ from typing import Any, Optional, Protocol, runtime_checkable
 
 import l0.logging  # noqa: F401  (attaches the NullHandler to the "l0" logger)
 
-__all__ = ["ObservabilityEvent", "ObservabilityEventType", "EventBus", "EventHandler", "wants_of"]
+__all__ = ["ObservabilityEvent", "ObservabilityEventType", "EventBus", "EventHandler", "wants_of",
+           "wants_passed_checks_of"]
 
 logger = logging.getLogger("l0.events")
 
@@ -132,9 +133,16 @@ class EventHandler(Protocol):
     delivered, and the runtime skips building the high-volume per-check events
     nobody wants); ``None`` or no attribute at all means every event, as for a
     plain function.
+
+    ``wants_passed_checks`` (optional, default True) set to False asks, of
+    GUARDRAIL_RULE_RESULT and DRIFT_CHECK_RESULT, for the findings only (a
+    rule that failed, ``passed=False``; drift found, ``detected=True``): the
+    runtime then skips the check-by-check events of the checks that found
+    nothing, which are most of them.
     """
 
     wants: Optional[frozenset[ObservabilityEventType]]
+    wants_passed_checks: bool
 
     def __call__(self, event: ObservabilityEvent) -> Any: ...
 
@@ -162,6 +170,16 @@ def wants_of(handler: Any) -> frozenset[ObservabilityEventType] | None:
         raise TypeError(f"{type(handler).__name__}.wants must hold ObservabilityEventType members: {exc}") from None
 
 
+def wants_passed_checks_of(handler: Any) -> bool:
+    """A handler's ``wants_passed_checks`` (True when absent): does it read the checks that found nothing?"""
+    if getattr(handler, "_l0_wants_of_self", False):
+        handler = getattr(handler, "__self__", handler)
+    value = getattr(handler, "wants_passed_checks", True)
+    if not isinstance(value, bool):
+        raise TypeError(f"{type(handler).__name__}.wants_passed_checks must be a bool, got {type(value).__name__}")
+    return value
+
+
 def _wants_of_self(method: Callable[..., Any]) -> Callable[..., Any]:
     """Mark a handler class's ``handle_event``: bound, it declares its object's ``wants``."""
     method._l0_wants_of_self = True  # type: ignore[attr-defined]
@@ -186,7 +204,8 @@ class EventBus:
     (await :meth:`flush` to wait for those).
     """
 
-    __slots__ = ("_handler", "_context", "_stream_id", "_pending", "_failures", "enabled", "_wants")
+    __slots__ = ("_handler", "_context", "_stream_id", "_pending", "_failures", "enabled", "_wants",
+                 "passed_checks")
 
     def __init__(
         self,
@@ -204,6 +223,8 @@ class EventBus:
         self._failures = 0
         self.enabled: bool = handler is not None
         self._wants = wants_of(handler)
+        #: False when the handler reads only the findings of GUARDRAIL_RULE_RESULT / DRIFT_CHECK_RESULT.
+        self.passed_checks: bool = wants_passed_checks_of(handler)
 
     def wants(self, event_type: ObservabilityEventType) -> bool:
         """True when the handler receives ``event_type`` (False without a handler)."""

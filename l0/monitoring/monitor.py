@@ -52,6 +52,8 @@ class Monitor:
         self._rules_checked: dict[str, int] = {}
         self._errors: dict[str, dict[str, Any]] = {}
 
+    wants_passed_checks = False  # of rule and drift results, the findings only (RULE_START counts the checks)
+
     @property
     def wants(self) -> frozenset[ObservabilityEventType]:
         """The event types this monitor reads (see ``l0.events.EventHandler``).

@@ -148,6 +148,7 @@ class OpenTelemetry:
 
     #: The event types :meth:`handle_event` reads (l0.events.EventHandler): the runtime skips building the rest.
     wants: frozenset[ObservabilityEventType] = WANTS
+    wants_passed_checks = False  # of rule and drift results, the findings only
 
     def __init__(self, tracer: Any = None, meter: Any = None, config: OpenTelemetryConfig | None = None) -> None:
         self.tracer = tracer
@@ -508,6 +509,7 @@ class OpenTelemetryExporter:
 
     #: The event types :meth:`handle_event` reads (l0.events.EventHandler): the runtime skips building the rest.
     wants: frozenset[ObservabilityEventType] = WANTS
+    wants_passed_checks = False  # of rule and drift results, the findings only
 
     def __init__(self, config: OpenTelemetryExporterConfig | None = None, *, span_exporter: Any = None,
                  metric_reader: Any = None, set_global: bool = False) -> None:

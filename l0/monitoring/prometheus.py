@@ -28,6 +28,7 @@ class PrometheusExporter:
 
     #: The event types :meth:`handle_event` reads (l0.events.EventHandler): the runtime skips building the rest.
     wants: frozenset[ObservabilityEventType] = WANTS
+    wants_passed_checks = False  # of rule and drift results, the findings only
 
     def __init__(self, registry: Any = None, *, prefix: str = "l0", ttft_buckets: Sequence[float] = _TTFT_BUCKETS,
                  duration_buckets: Sequence[float] = _DURATION_BUCKETS,

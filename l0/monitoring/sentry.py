@@ -89,6 +89,7 @@ class Sentry:
 
     #: The event types :meth:`handle_event` reads (l0.events.EventHandler): the runtime skips building the rest.
     wants: frozenset[ObservabilityEventType] = WANTS
+    wants_passed_checks = False  # of rule and drift results, the findings only
 
     def __init__(self, sentry: Any, config: SentryConfig | None = None) -> None:
         if sentry is None or not callable(getattr(sentry, "add_breadcrumb", None)):

@@ -215,7 +215,10 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
             for rule, session in att.guard_all:
                 v = session.check(state)
                 if v is not None and v.__class__ is not list or v:
-                    found.extend(_violations(rule, v))
+                    vs = _violations(rule, v)
+                    if vs and run.guard_findings:
+                        _finding(run, att.guard_all, rule, vs)
+                    found.extend(vs)
             return (_unreported(att, found) if found and att.reported else found), 0.0
         sessions = att.guard_stream
         idle = False
@@ -232,7 +235,10 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
             else:
                 v = session.check(state)
             if v is not None and v.__class__ is not list or v:
-                found.extend(_violations(rule, v))
+                vs = _violations(rule, v)
+                if vs and run.guard_findings:
+                    _finding(run, [p for p in att.guard_all if getattr(p[0], "streaming", True)], rule, vs)
+                found.extend(vs)
             if getattr(session, "streaming_idle", False):
                 idle = True
         att.guard_pos = len(buf)
@@ -267,6 +273,16 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
                  durationMs=(time.perf_counter() - t1) * 1000.0)
         found.extend(violations)
     return (_unreported(att, found) if found and att.reported else found), t0
+
+
+def _finding(run: Runner, sessions: list[Any], rule: Any, violations: list[Any]) -> None:
+    """GUARDRAIL_RULE_RESULT for a rule that failed, on the quiet path (the handler reads findings only).
+
+    ``index`` is the rule's place among ``sessions`` as the per-rule path counts it.
+    """
+    index = next((i for i, (r, _) in enumerate(sessions) if r is rule), -1)
+    run.emit(O.GUARDRAIL_RULE_RESULT, index=index, ruleId=rule.name, passed=False,
+             violation=violation_dict(violations[0]))
 
 
 def violation_key(v: Any) -> tuple[Any, ...]:
@@ -356,7 +372,7 @@ def drift_scan(run: Runner, att: Attempt) -> tuple[list[str], Any] | None:
     types = _drift_types(result)
     confidence = getattr(result, "confidence", None)
     state.drift_detected = True
-    if run.drift_events:
+    if run.drift_findings:
         run.emit(O.DRIFT_CHECK_RESULT, detected=True, score=confidence or 0.0,
                  metrics={t: True for t in types}, threshold=0.5)
     return types, confidence
@@ -366,7 +382,7 @@ def drift_found(run: Runner, types: list[str]) -> tuple[list[str], Any]:
     """Record drift a built-in session found (``types``, not empty): ``(types, confidence)``."""
     result = _drift_result(types)
     run.state.drift_detected = True
-    if run.drift_events:
+    if run.drift_findings:
         run.emit(O.DRIFT_CHECK_RESULT, detected=True, score=result.confidence or 0.0,
                  metrics={t: True for t in types}, threshold=0.5)
     return list(result.types), result.confidence

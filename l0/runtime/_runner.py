@@ -114,8 +114,10 @@ class Runner:
     token_events = False
     # Which high-volume per-check events the bus's handler reads (EventBus.wants); each False skips building them.
     ckpt_events = False
-    guard_events = False
-    drift_events = False
+    guard_events = False  # every guardrail check's events (the per-rule path; idle sessions kept)
+    guard_findings = False  # GUARDRAIL_RULE_RESULT of the rules that failed (also on the quiet path)
+    drift_events = False  # every drift check's DRIFT_CHECK_RESULT (the general path)
+    drift_findings = False  # DRIFT_CHECK_RESULT with detected=True
     token_callback: Any = None
     rate_gate: Any = None  # l0.ratelimit.Gate: the one rate-limit seam (before_attempt / after_error)
 
@@ -171,8 +173,12 @@ class Runner:
             self.token_events: bool = cfg["token_events"] and bus.wants(O.TOKEN)
             wants = bus.wants
             self.ckpt_events = wants(O.CHECKPOINT_SAVED)
-            self.guard_events = any(wants(t) for t in _GUARD_CHECK_EVENTS)
-            self.drift_events = wants(O.DRIFT_CHECK_RESULT)
+            passed = bus.passed_checks
+            self.guard_findings = wants(O.GUARDRAIL_RULE_RESULT)
+            self.guard_events = any(wants(t) for t in _GUARD_CHECK_EVENTS) and (
+                passed or any(wants(t) for t in _GUARD_CHECK_EVENTS if t is not O.GUARDRAIL_RULE_RESULT))
+            self.drift_findings = wants(O.DRIFT_CHECK_RESULT)
+            self.drift_events = self.drift_findings and passed
         else:
             self.token_events = False
         self.token_callback = self._make_token_callback() if self.cbs or self.token_events else None
@@ -343,7 +349,7 @@ class Runner:
             bad = [v for v in violations if getattr(v, "severity", "error") in ("error", "fatal")]
             if bad:
                 valid = False
-                if self.guard_events:
+                if self.guard_findings:
                     self.emit(O.GUARDRAIL_RULE_RESULT, index=index, ruleId=rule.name, passed=False,
                               violation=_checks.violation_dict(bad[0]))
         return valid
