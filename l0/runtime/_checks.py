@@ -252,6 +252,7 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
     wants = run.bus.wants
     # Each event only if the handler reads it (EventBus.emit would drop it, but after the meta was built).
     start, result, end = wants(O.GUARDRAIL_RULE_START), wants(O.GUARDRAIL_RULE_RESULT), wants(O.GUARDRAIL_RULE_END)
+    all_results = run.bus.passed_checks
     t0 = time.perf_counter()
     if wants(O.GUARDRAIL_PHASE_START):
         emit(O.GUARDRAIL_PHASE_START, phase="post", ruleCount=len(sessions))
@@ -265,7 +266,7 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
             emit(O.GUARDRAIL_RULE_START, index=index, ruleId=rule.name, callbackId=cb_id)
         violations = _violations(rule, session.check(state))
         passed = not violations
-        if result:
+        if result and (all_results or not passed):
             emit(O.GUARDRAIL_RULE_RESULT, index=index, ruleId=rule.name, passed=passed,
                  violation=violation_dict(violations[0]) if violations else None)
         if end:
