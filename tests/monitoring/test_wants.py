@@ -149,6 +149,16 @@ def test_bad_wants_names_the_attribute(bad: Any) -> None:
         EventBus(Recorder(bad))
 
 
+def test_a_mock_handler_gets_every_event() -> None:
+    from unittest.mock import Mock
+
+    handler = Mock()
+    bus = EventBus(handler)
+    assert bus.wants(O.CHECKPOINT_SAVED) and bus.passed_checks is True
+    bus.emit(O.CHECKPOINT_SAVED, tokenCount=1)
+    assert handler.call_count == 1
+
+
 def test_bad_wants_passed_checks_names_the_attribute() -> None:
     with pytest.raises(TypeError, match="wants_passed_checks"):
         EventBus(Recorder(None, passed="no"))  # type: ignore[arg-type]
