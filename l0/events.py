@@ -13,7 +13,7 @@ from typing import Any, Optional, Protocol, runtime_checkable
 
 import l0.logging  # noqa: F401  (attaches the NullHandler to the "l0" logger)
 
-__all__ = ["ObservabilityEvent", "ObservabilityEventType", "EventBus", "EventHandler", "wants_of",
+__all__ = ["ObservabilityEvent", "ObservabilityEventType", "EventBus", "SelectiveHandler", "wants_of",
            "wants_passed_checks_of"]
 
 logger = logging.getLogger("l0.events")
@@ -126,7 +126,7 @@ class ObservabilityEvent:
 
 
 @runtime_checkable
-class EventHandler(Protocol):
+class SelectiveHandler(Protocol):
     """An ``on_event`` handler that may declare the event types it reads.
 
     ``wants`` is a frozenset of :class:`ObservabilityEventType` (only those are
@@ -205,7 +205,7 @@ class EventBus:
     ``emit`` returns at once when there is no handler; callers on a hot path
     can also test :attr:`enabled` (a handler exists) or :meth:`wants` (it
     reads this type) before building the meta. A handler declaring ``wants``
-    (see :class:`EventHandler`) gets only those types. A handler that
+    (see :class:`SelectiveHandler`) gets only those types. A handler that
     raises is logged (logger ``l0.events``) and never breaks the caller. A
     handler that returns an awaitable has it scheduled on the running loop
     (await :meth:`flush` to wait for those).

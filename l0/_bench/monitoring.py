@@ -8,7 +8,7 @@ that drops envelopes), with Prometheus, and with all of them; ``noop_handler``
 (an ``on_event`` that does nothing) shows what the runtime itself spends once
 anyone listens to its events, the floor under every handler (it declares no
 ``wants``, so it gets every event); ``noop_wants`` is the same no-op declaring
-the built-in handlers' event types (``l0.events.EventHandler``). Variants run
+the built-in handlers' event types (``l0.events.SelectiveHandler``). Variants run
 interleaved so machine noise hits each alike. Ratios are against the plain
 run measured in the same process.
 """

@@ -1,6 +1,6 @@
 """Handler combinators for ``on_event``: combine, filter, exclude, debounce, batch, sample, tap.
 
-Each combinator's result declares ``wants`` (see ``l0.events.EventHandler``):
+Each combinator's result declares ``wants`` (see ``l0.events.SelectiveHandler``):
 ``combine_events`` the union of its handlers' (every event as soon as one has
 no ``wants``), ``filter_events`` / ``exclude_events`` narrow the handler's, the
 others pass it through.

@@ -56,7 +56,7 @@ class Monitor:
 
     @property
     def wants(self) -> frozenset[ObservabilityEventType]:
-        """The event types this monitor reads (see ``l0.events.EventHandler``).
+        """The event types this monitor reads (see ``l0.events.SelectiveHandler``).
 
         GUARDRAIL_RULE_START (one per rule per check, for ``guardrails.rules_checked``)
         only with ``config.metrics.collect_guardrails``.

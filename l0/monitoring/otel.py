@@ -146,7 +146,7 @@ class OpenTelemetry:
     end of the run the metrics are recorded once from its telemetry.
     """
 
-    #: The event types :meth:`handle_event` reads (l0.events.EventHandler): the runtime skips building the rest.
+    #: The event types :meth:`handle_event` reads (l0.events.SelectiveHandler): the runtime skips building the rest.
     wants: frozenset[ObservabilityEventType] = WANTS
     wants_passed_checks = False  # of rule and drift results, the findings only
 
@@ -507,7 +507,7 @@ class OpenTelemetryExporter:
     is added. The global providers are replaced only with ``set_global=True``.
     """
 
-    #: The event types :meth:`handle_event` reads (l0.events.EventHandler): the runtime skips building the rest.
+    #: The event types :meth:`handle_event` reads (l0.events.SelectiveHandler): the runtime skips building the rest.
     wants: frozenset[ObservabilityEventType] = WANTS
     wants_passed_checks = False  # of rule and drift results, the findings only
 

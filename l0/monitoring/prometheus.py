@@ -26,7 +26,7 @@ class PrometheusExporter:
     endpoint on :attr:`registry`. Labels: ``model`` (empty when unknown).
     """
 
-    #: The event types :meth:`handle_event` reads (l0.events.EventHandler): the runtime skips building the rest.
+    #: The event types :meth:`handle_event` reads (l0.events.SelectiveHandler): the runtime skips building the rest.
     wants: frozenset[ObservabilityEventType] = WANTS
     wants_passed_checks = False  # of rule and drift results, the findings only
 

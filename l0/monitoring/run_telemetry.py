@@ -157,7 +157,7 @@ OBSERVED = frozenset({
 })
 
 
-# The same as ObservabilityEventType members: what the built-in handlers declare as ``wants`` (l0.events.EventHandler).
+# The same as ObservabilityEventType members: what the built-in handlers declare as ``wants`` (l0.events.SelectiveHandler).
 WANTS: frozenset[ObservabilityEventType] = frozenset(ObservabilityEventType(n) for n in OBSERVED)
 
 

@@ -87,7 +87,7 @@ def _run_of(t: Any) -> RunTelemetry | None:
 class Sentry:
     """Sentry integration; :meth:`handle_event` is the ``on_event`` handler (per stream, concurrency-safe)."""
 
-    #: The event types :meth:`handle_event` reads (l0.events.EventHandler): the runtime skips building the rest.
+    #: The event types :meth:`handle_event` reads (l0.events.SelectiveHandler): the runtime skips building the rest.
     wants: frozenset[ObservabilityEventType] = WANTS
     wants_passed_checks = False  # of rule and drift results, the findings only
 

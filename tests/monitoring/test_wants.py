@@ -10,7 +10,7 @@ import pytest
 import l0
 from l0 import Event, EventType
 from l0._bench.scenarios import scenario_kwargs
-from l0.events import EventBus, EventHandler, ObservabilityEventType as O, wants_of, wants_passed_checks_of
+from l0.events import EventBus, SelectiveHandler, ObservabilityEventType as O, wants_of, wants_passed_checks_of
 from l0.guardrails.types import GuardrailRule, GuardrailViolation
 from l0.monitoring import Monitor, PrometheusExporter, combine_events, exclude_events, filter_events, tap_events
 from l0.monitoring.run_telemetry import WANTS, RunCollector, TelemetryOptions, attach, delivers, passed_check
@@ -138,9 +138,9 @@ def test_event_bus_wants() -> None:
     bus.emit(O.TOKEN, text="x")
     bus.emit(O.ERROR, error="boom")
     assert [e.type for e in got.events] == [O.ERROR]
-    assert not isinstance(got, EventHandler)  # without wants_passed_checks
+    assert not isinstance(got, SelectiveHandler)  # without wants_passed_checks
     got.wants_passed_checks = True
-    assert isinstance(got, EventHandler)
+    assert isinstance(got, SelectiveHandler)
 
 
 @pytest.mark.parametrize("bad", ["ERROR", 3, frozenset({"NOT_A_TYPE"})])
