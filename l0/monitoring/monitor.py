@@ -59,8 +59,11 @@ class Monitor:
         """The event types this monitor reads (see ``l0.events.SelectiveHandler``).
 
         GUARDRAIL_RULE_START (one per rule per check, for ``guardrails.rules_checked``)
-        only with ``config.metrics.collect_guardrails``.
+        only with ``config.metrics.collect_guardrails``; nothing while ``config.enabled`` is False
+        (read when a run starts).
         """
+        if not self.config.enabled:
+            return frozenset()
         if self.config.metrics.collect_guardrails:
             return WANTS | {ObservabilityEventType.GUARDRAIL_RULE_START}
         return WANTS

@@ -171,6 +171,7 @@ def test_builtin_handlers_declare_what_they_read() -> None:
     assert wants_of(prom.handle_event) == WANTS and wants_passed_checks_of(prom.handle_event) is False
     cheap = Monitor(l0.monitoring.MonitoringConfig(metrics=l0.monitoring.MetricsConfig(collect_guardrails=False)))
     assert wants_of(cheap) == WANTS
+    assert wants_of(Monitor(l0.monitoring.MonitoringConfig(enabled=False))) == frozenset()
     assert wants_of(lambda e: None) is None and wants_passed_checks_of(lambda e: None) is True
 
 
