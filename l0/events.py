@@ -9,11 +9,12 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Any
+from typing import Any, Optional, Protocol, runtime_checkable
 
 import l0.logging  # noqa: F401  (attaches the NullHandler to the "l0" logger)
 
-__all__ = ["ObservabilityEvent", "ObservabilityEventType", "EventBus"]
+__all__ = ["ObservabilityEvent", "ObservabilityEventType", "EventBus", "SelectiveHandler", "wants_of",
+           "wants_passed_checks_of"]
 
 logger = logging.getLogger("l0.events")
 
@@ -124,6 +125,74 @@ class ObservabilityEvent:
     meta: dict[str, Any] = field(default_factory=dict)
 
 
+@runtime_checkable
+class SelectiveHandler(Protocol):
+    """An ``on_event`` handler that may declare the event types it reads.
+
+    ``wants`` is a frozenset of :class:`ObservabilityEventType` (only those are
+    delivered, and the runtime skips building the high-volume per-check events
+    nobody wants); ``None`` or no attribute at all means every event, as for a
+    plain function.
+
+    ``wants_passed_checks`` (optional, default True) set to False asks, of
+    GUARDRAIL_RULE_RESULT and DRIFT_CHECK_RESULT, for the findings only (a
+    rule that failed, ``passed=False``; drift found, ``detected=True``): the
+    runtime then skips the check-by-check events of the checks that found
+    nothing, which are most of them.
+    """
+
+    wants: Optional[frozenset[ObservabilityEventType]]
+    wants_passed_checks: bool
+
+    def __call__(self, event: ObservabilityEvent) -> Any: ...
+
+
+def _mock(value: Any) -> bool:
+    # A unittest.mock handler answers every attribute: it declared nothing.
+    return type(value).__module__ == "unittest.mock"
+
+
+def wants_of(handler: Any) -> frozenset[ObservabilityEventType] | None:
+    """A handler's declared event types (``handler.wants``): None for every event.
+
+    Strings are accepted and converted; anything else raises ``TypeError``
+    naming ``wants``. No handler wants nothing (an empty set).
+    """
+    if handler is None:
+        return frozenset()
+    if getattr(handler, "_l0_wants_of_self", False):
+        # A built-in handler's bound ``handle_event`` (``on_event=monitor.handle_event``): its object's wants.
+        handler = getattr(handler, "__self__", handler)
+    w = getattr(handler, "wants", None)
+    if w is None or _mock(w):
+        return None
+    if isinstance(w, (str, bytes)) or not isinstance(w, (set, frozenset, list, tuple)):
+        raise TypeError(f"{type(handler).__name__}.wants must be a frozenset of ObservabilityEventType or None, "
+                        f"got {type(w).__name__}")
+    try:
+        return frozenset(t if isinstance(t, ObservabilityEventType) else ObservabilityEventType(t) for t in w)
+    except ValueError as exc:
+        raise TypeError(f"{type(handler).__name__}.wants must hold ObservabilityEventType members: {exc}") from None
+
+
+def wants_passed_checks_of(handler: Any) -> bool:
+    """A handler's ``wants_passed_checks`` (True when absent): does it read the checks that found nothing?"""
+    if getattr(handler, "_l0_wants_of_self", False):
+        handler = getattr(handler, "__self__", handler)
+    value = getattr(handler, "wants_passed_checks", True)
+    if _mock(value):
+        return True
+    if not isinstance(value, bool):
+        raise TypeError(f"{type(handler).__name__}.wants_passed_checks must be a bool, got {type(value).__name__}")
+    return value
+
+
+def _wants_of_self(method: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a handler class's ``handle_event``: bound, it declares its object's ``wants``."""
+    method._l0_wants_of_self = True  # type: ignore[attr-defined]
+    return method
+
+
 def _new_stream_id() -> str:
     from uuid6 import uuid7
 
@@ -134,13 +203,16 @@ class EventBus:
     """Delivers a stream's observability events to one handler.
 
     ``emit`` returns at once when there is no handler; callers on a hot path
-    can also test :attr:`enabled` before building the meta. A handler that
+    can also test :attr:`enabled` (a handler exists) or :meth:`wants` (it
+    reads this type) before building the meta. A handler declaring ``wants``
+    (see :class:`SelectiveHandler`) gets only those types. A handler that
     raises is logged (logger ``l0.events``) and never breaks the caller. A
     handler that returns an awaitable has it scheduled on the running loop
     (await :meth:`flush` to wait for those).
     """
 
-    __slots__ = ("_handler", "_context", "_stream_id", "_pending", "_failures", "enabled")
+    __slots__ = ("_handler", "_context", "_stream_id", "_pending", "_failures", "enabled", "_wants",
+                 "passed_checks")
 
     def __init__(
         self,
@@ -157,6 +229,14 @@ class EventBus:
         self._pending: set[asyncio.Future[Any]] | None = None
         self._failures = 0
         self.enabled: bool = handler is not None
+        self._wants = wants_of(handler)
+        #: False when the handler reads only the findings of GUARDRAIL_RULE_RESULT / DRIFT_CHECK_RESULT.
+        self.passed_checks: bool = wants_passed_checks_of(handler)
+
+    def wants(self, event_type: ObservabilityEventType) -> bool:
+        """True when the handler receives ``event_type`` (False without a handler)."""
+        w = self._wants
+        return w is None or event_type in w
 
     @property
     def stream_id(self) -> str:
@@ -173,6 +253,9 @@ class EventBus:
         """Build an event and hand it to the handler (nothing happens without one)."""
         handler = self._handler
         if handler is None:
+            return
+        w = self._wants
+        if w is not None and event_type not in w:
             return
         context = self._context
         event = ObservabilityEvent(

@@ -3,6 +3,7 @@
 ``variant``: ``plain`` (no monitoring), ``telemetry`` (``run(monitoring=True)``:
 per-run telemetry from the final State, event bus off), ``noop_handler`` (an
 ``on_event`` that does nothing: what the runtime spends once events flow),
+``noop_wants`` (the same declaring the built-in handlers' ``wants``),
 ``monitor``, ``otel`` (real SDK, in-memory exporters), ``sentry`` (real SDK,
 a transport that drops envelopes), ``prometheus``. A variant whose packages
 or features are missing in the commit under test is skipped.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from .common import BACKENDS, LoopMixin, require_scenario
 
-VARIANTS = ["plain", "telemetry", "noop_handler", "monitor", "otel", "sentry", "prometheus"]
+VARIANTS = ["plain", "telemetry", "noop_handler", "noop_wants", "monitor", "otel", "sentry", "prometheus"]
 
 
 class TimeFullStackMonitoring(LoopMixin):
@@ -31,6 +32,8 @@ class TimeFullStackMonitoring(LoopMixin):
             table = bench.variants()
         except ImportError as exc:
             raise NotImplementedError(f"monitoring extras missing: {exc}") from None
+        if variant not in table:
+            raise NotImplementedError(f"variant {variant!r} not in this commit")
         make, self.monitoring = table[variant]
         self.handler = make() if make else None
         self.bench = bench

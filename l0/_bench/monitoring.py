@@ -6,7 +6,9 @@ telemetry), with a ``Monitor``, with OpenTelemetry (real SDK, in-memory span
 exporter and metric reader), with Sentry (real SDK, tracing on, a transport
 that drops envelopes), with Prometheus, and with all of them; ``noop_handler``
 (an ``on_event`` that does nothing) shows what the runtime itself spends once
-anyone listens to its events, the floor under every handler. Variants run
+anyone listens to its events, the floor under every handler (it declares no
+``wants``, so it gets every event); ``noop_wants`` is the same no-op declaring
+the built-in handlers' event types (``l0.events.SelectiveHandler``). Variants run
 interleaved so machine noise hits each alike. Ratios are against the plain
 run measured in the same process.
 """
@@ -48,6 +50,8 @@ def _otel() -> Any:
             if runs[0] % 500 == 0:  # keep the in-memory exporter from growing over many runs
                 spans.clear()
 
+    handler.wants = ot.wants  # type: ignore[attr-defined]  # a wrapper declares what it passes on
+    handler.wants_passed_checks = False  # type: ignore[attr-defined]
     return handler
 
 
@@ -70,9 +74,17 @@ def _noop(event: Any) -> None:
     return None
 
 
+def _noop_wants(event: Any) -> None:
+    return None
+
+
 def variants() -> dict[str, tuple[Callable[[], Any] | None, bool]]:
     """``name -> (handler factory or None, monitoring=)``."""
     from l0.monitoring import Monitor, PrometheusExporter, combine_events
+    from l0.monitoring.run_telemetry import WANTS
+
+    _noop_wants.wants = WANTS  # type: ignore[attr-defined]
+    _noop_wants.wants_passed_checks = False  # type: ignore[attr-defined]
 
     prom = PrometheusExporter()
     otel, sentry, monitor = _otel(), _sentry(), Monitor()
@@ -80,6 +92,7 @@ def variants() -> dict[str, tuple[Callable[[], Any] | None, bool]]:
         "plain": (None, False),
         "telemetry": (None, True),
         "noop_handler": (lambda: _noop, False),
+        "noop_wants": (lambda: _noop_wants, False),
         "monitor": (lambda: monitor, False),
         "otel": (lambda: otel, True),
         "sentry": (lambda: sentry, True),

@@ -9,9 +9,11 @@ from collections.abc import Callable
 from datetime import datetime, timezone
 from typing import Any
 
+from l0.events import ObservabilityEventType, _wants_of_self
+
 from ._meta import event_name, meta_get
 from .config import MonitoringConfig
-from .run_telemetry import RunCollector, RunTelemetry, skip, violation_fields
+from .run_telemetry import WANTS, RunCollector, RunTelemetry, skip, violation_fields
 from .telemetry import ErrorCategory, Telemetry
 
 __all__ = ["Monitor"]
@@ -50,9 +52,26 @@ class Monitor:
         self._rules_checked: dict[str, int] = {}
         self._errors: dict[str, dict[str, Any]] = {}
 
+    wants_passed_checks = False  # of rule and drift results, the findings only (RULE_START counts the checks)
+
+    @property
+    def wants(self) -> frozenset[ObservabilityEventType]:
+        """The event types this monitor reads (see ``l0.events.SelectiveHandler``).
+
+        GUARDRAIL_RULE_START (one per rule per check, for ``guardrails.rules_checked``)
+        only with ``config.metrics.collect_guardrails``; nothing while ``config.enabled`` is False
+        (read when a run starts).
+        """
+        if not self.config.enabled:
+            return frozenset()
+        if self.config.metrics.collect_guardrails:
+            return WANTS | {ObservabilityEventType.GUARDRAIL_RULE_START}
+        return WANTS
+
     def __call__(self, event: Any) -> None:
         self.handle_event(event)
 
+    @_wants_of_self
     def handle_event(self, event: Any) -> None:
         cfg = self.config
         if not cfg.enabled or (skip(event) and event.type != "GUARDRAIL_RULE_START"):

@@ -16,9 +16,11 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, Field
 
+from l0.events import ObservabilityEventType, _wants_of_self
+
 from ._meta import event_name, meta_get, text_of
 from ._optional import require
-from .run_telemetry import RunTelemetry, skip, telemetry_of, violation_fields
+from .run_telemetry import WANTS, RunTelemetry, skip, telemetry_of, violation_fields
 from .telemetry import Telemetry
 
 __all__ = ["SemanticAttributes", "OpenTelemetryConfig", "OpenTelemetry", "NoOpSpan", "SpanProtocol",
@@ -143,6 +145,10 @@ class OpenTelemetry:
     attempt; retries, fallbacks, violations and drift are span events; at the
     end of the run the metrics are recorded once from its telemetry.
     """
+
+    #: The event types :meth:`handle_event` reads (l0.events.SelectiveHandler): the runtime skips building the rest.
+    wants: frozenset[ObservabilityEventType] = WANTS
+    wants_passed_checks = False  # of rule and drift results, the findings only
 
     def __init__(self, tracer: Any = None, meter: Any = None, config: OpenTelemetryConfig | None = None) -> None:
         self.tracer = tracer
@@ -296,6 +302,7 @@ class OpenTelemetry:
     def __call__(self, event: Any) -> None:
         self.handle_event(event)
 
+    @_wants_of_self
     def handle_event(self, event: Any) -> None:
         if skip(event):
             return
@@ -500,6 +507,10 @@ class OpenTelemetryExporter:
     is added. The global providers are replaced only with ``set_global=True``.
     """
 
+    #: The event types :meth:`handle_event` reads (l0.events.SelectiveHandler): the runtime skips building the rest.
+    wants: frozenset[ObservabilityEventType] = WANTS
+    wants_passed_checks = False  # of rule and drift results, the findings only
+
     def __init__(self, config: OpenTelemetryExporterConfig | None = None, *, span_exporter: Any = None,
                  metric_reader: Any = None, set_global: bool = False) -> None:
         self.config = config or OpenTelemetryExporterConfig()
@@ -560,6 +571,7 @@ class OpenTelemetryExporter:
         otel = self._init()
         return otel.handle_event if otel is not None else (lambda event: None)
 
+    @_wants_of_self
     def handle_event(self, event: Any) -> None:
         otel = self._init()
         if otel is not None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from l0.events import ObservabilityEventType, _wants_of_self
+
 from ._optional import require
-from .run_telemetry import RunTelemetry, telemetry_of
+from .run_telemetry import WANTS, RunTelemetry, telemetry_of
 from .telemetry import Telemetry
 
 __all__ = ["PrometheusExporter"]
@@ -23,6 +25,10 @@ class PrometheusExporter:
     telemetry record); scrape with :meth:`generate_latest` or your own HTTP
     endpoint on :attr:`registry`. Labels: ``model`` (empty when unknown).
     """
+
+    #: The event types :meth:`handle_event` reads (l0.events.SelectiveHandler): the runtime skips building the rest.
+    wants: frozenset[ObservabilityEventType] = WANTS
+    wants_passed_checks = False  # of rule and drift results, the findings only
 
     def __init__(self, registry: Any = None, *, prefix: str = "l0", ttft_buckets: Sequence[float] = _TTFT_BUCKETS,
                  duration_buckets: Sequence[float] = _DURATION_BUCKETS,
@@ -51,6 +57,7 @@ class PrometheusExporter:
     def __call__(self, event: Any) -> None:
         self.handle_event(event)
 
+    @_wants_of_self
     def handle_event(self, event: Any) -> None:
         run = telemetry_of(event, self._trackers)
         if run is not None:

@@ -13,6 +13,8 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from l0.events import ObservabilityEventType, wants_of, wants_passed_checks_of
+
 from ._meta import event_name, meta_get, text_of
 
 __all__ = ["RunTelemetry", "RunCollector", "TelemetryOptions", "violation_fields"]
@@ -155,6 +157,36 @@ OBSERVED = frozenset({
 })
 
 
+# The same as ObservabilityEventType members: what the built-in handlers declare as ``wants`` (l0.events.SelectiveHandler).
+WANTS: frozenset[ObservabilityEventType] = frozenset(ObservabilityEventType(n) for n in OBSERVED)
+
+
+def union_wants(handlers: Any) -> frozenset[ObservabilityEventType] | None:
+    """The union of the handlers' ``wants``; None (every event) as soon as one wants everything."""
+    out: frozenset[ObservabilityEventType] = frozenset()
+    for h in handlers:
+        w = wants_of(h)
+        if w is None:
+            return None
+        out |= w
+    return out
+
+
+def passed_check(event: Any) -> bool:
+    """A rule or drift check that found nothing (what ``wants_passed_checks = False`` leaves out)."""
+    t = event.type
+    if t == "GUARDRAIL_RULE_RESULT":
+        return event.meta.get("passed") is not False
+    if t == "DRIFT_CHECK_RESULT":
+        return not event.meta.get("detected")
+    return False
+
+
+def delivers(wants: frozenset[ObservabilityEventType] | None, passed: bool, event: Any) -> bool:
+    """Would a handler declaring ``wants`` / ``wants_passed_checks=passed`` alone on the bus get ``event``?"""
+    return (wants is None or event.type in wants) and (passed or not passed_check(event))
+
+
 def skip(event: Any) -> bool:
     """True for events no monitoring code reads: per-check events, passed rule checks, drift-free checks."""
     t = event.type
@@ -181,7 +213,8 @@ class RunCollector:
     """
 
     __slots__ = ("state", "forward", "telemetry", "_t", "_start", "_first_token_ts", "_last_token_ts",
-                 "_tokens_seen", "_done", "metadata", "_fallback_open", "errors", "runner")
+                 "_tokens_seen", "_done", "metadata", "_fallback_open", "errors", "runner", "wants",
+                 "_forward_wants", "wants_passed_checks", "_forward_passed")
 
     def __init__(self, stream_id: str = "", *, state: Any = None,
                  forward: Callable[[Any], Any] | None = None, metadata: dict[str, Any] | None = None) -> None:
@@ -199,6 +232,12 @@ class RunCollector:
         self.errors: list[BaseException] | None = None
         self.runner: Any = None
         self.telemetry: RunTelemetry | None = None
+        fw = wants_of(forward) if forward is not None else frozenset()
+        self._forward_wants = fw
+        # What this collector reads plus what it forwards (None: every event, for a forward without ``wants``).
+        self.wants: frozenset[ObservabilityEventType] | None = None if fw is None else WANTS | fw
+        self._forward_passed = wants_passed_checks_of(forward) if forward is not None else False
+        self.wants_passed_checks: bool = self._forward_passed
 
     def __call__(self, event: Any) -> Any:
         return self.handle(event)
@@ -229,7 +268,11 @@ class RunCollector:
     def handle(self, event: Any) -> Any:
         self.observe(event)
         fwd = self.forward
-        return fwd(event) if fwd is not None else None
+        if fwd is None:
+            return None
+        if delivers(self._forward_wants, self._forward_passed, event):
+            return fwd(event)
+        return None
 
     def observe(self, event: Any) -> RunTelemetry | None:
         """Record one event; returns the finished telemetry on SESSION_END, else None."""
@@ -437,4 +480,4 @@ def attach(options: TelemetryOptions, on_event: Callable[[Any], Any] | None) -> 
     if on_event is None and not options.events:
         # Nobody listens to events: leave the bus off and read State and the error list at the end.
         return collector, None
-    return collector, collector.handle
+    return collector, collector

@@ -15,9 +15,11 @@ from typing import Any, Literal, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, Field
 
+from l0.events import ObservabilityEventType, _wants_of_self
+
 from ._meta import event_name, meta_get, text_of
 from ._optional import require
-from .run_telemetry import RunTelemetry, skip, telemetry_of, violation_fields
+from .run_telemetry import WANTS, RunTelemetry, skip, telemetry_of, violation_fields
 from .telemetry import Telemetry
 
 __all__ = ["SentryClient", "SentryConfig", "Sentry", "L0RunFailed", "create_sentry_handler", "with_sentry",
@@ -84,6 +86,10 @@ def _run_of(t: Any) -> RunTelemetry | None:
 
 class Sentry:
     """Sentry integration; :meth:`handle_event` is the ``on_event`` handler (per stream, concurrency-safe)."""
+
+    #: The event types :meth:`handle_event` reads (l0.events.SelectiveHandler): the runtime skips building the rest.
+    wants: frozenset[ObservabilityEventType] = WANTS
+    wants_passed_checks = False  # of rule and drift results, the findings only
 
     def __init__(self, sentry: Any, config: SentryConfig | None = None) -> None:
         if sentry is None or not callable(getattr(sentry, "add_breadcrumb", None)):
@@ -174,6 +180,7 @@ class Sentry:
     def __call__(self, event: Any) -> None:
         self.handle_event(event)
 
+    @_wants_of_self
     def handle_event(self, event: Any) -> None:
         if skip(event):
             return

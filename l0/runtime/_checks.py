@@ -212,13 +212,16 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
     attempt's streaming set; once the set is empty no guardrail check is due.
     """
     state = run.state
-    if not run.bus.enabled:
+    if not run.guard_events:
         found: list[Any] = []
         if final:
             for rule, session in att.guard_all:
                 v = session.check(state)
                 if v is not None and v.__class__ is not list or v:
-                    found.extend(_violations(rule, v))
+                    vs = _violations(rule, v)
+                    if vs and run.guard_findings:
+                        _finding(run, att.guard_all, rule, vs)
+                    found.extend(vs)
             return (_unreported(att, found) if found and att.reported else found), 0.0
         sessions = att.guard_stream
         idle = False
@@ -235,7 +238,10 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
             else:
                 v = session.check(state)
             if v is not None and v.__class__ is not list or v:
-                found.extend(_violations(rule, v))
+                vs = _violations(rule, v)
+                if vs and run.guard_findings:
+                    _finding(run, [p for p in att.guard_all if getattr(p[0], "streaming", True)], rule, vs)
+                found.extend(vs)
             if getattr(session, "streaming_idle", False):
                 idle = True
         att.guard_pos = len(buf)
@@ -246,21 +252,41 @@ def guardrail_scan(run: Runner, att: Attempt, *, final: bool) -> tuple[list[Any]
         return (_unreported(att, found) if found and att.reported else found), 0.0
     sessions = att.guard_all if final else att.guard_stream
     emit = run.emit
+    wants = run.bus.wants
+    # Each event only if the handler reads it (EventBus.emit would drop it, but after the meta was built).
+    start, result, end = wants(O.GUARDRAIL_RULE_START), wants(O.GUARDRAIL_RULE_RESULT), wants(O.GUARDRAIL_RULE_END)
+    all_results = run.bus.passed_checks
     t0 = time.perf_counter()
-    emit(O.GUARDRAIL_PHASE_START, phase="post", ruleCount=len(sessions))
+    if wants(O.GUARDRAIL_PHASE_START):
+        emit(O.GUARDRAIL_PHASE_START, phase="post", ruleCount=len(sessions))
     found = []
+    cb_id = None
     for index, (rule, session) in enumerate(sessions):
-        cb_id = _callback_id()
+        if start or end:
+            cb_id = _callback_id()
         t1 = time.perf_counter()
-        emit(O.GUARDRAIL_RULE_START, index=index, ruleId=rule.name, callbackId=cb_id)
+        if start:
+            emit(O.GUARDRAIL_RULE_START, index=index, ruleId=rule.name, callbackId=cb_id)
         violations = _violations(rule, session.check(state))
         passed = not violations
-        emit(O.GUARDRAIL_RULE_RESULT, index=index, ruleId=rule.name, passed=passed,
-             violation=violation_dict(violations[0]) if violations else None)
-        emit(O.GUARDRAIL_RULE_END, index=index, ruleId=rule.name, passed=passed, callbackId=cb_id,
-             durationMs=(time.perf_counter() - t1) * 1000.0)
+        if result and (all_results or not passed):
+            emit(O.GUARDRAIL_RULE_RESULT, index=index, ruleId=rule.name, passed=passed,
+                 violation=violation_dict(violations[0]) if violations else None)
+        if end:
+            emit(O.GUARDRAIL_RULE_END, index=index, ruleId=rule.name, passed=passed, callbackId=cb_id,
+                 durationMs=(time.perf_counter() - t1) * 1000.0)
         found.extend(violations)
     return (_unreported(att, found) if found and att.reported else found), t0
+
+
+def _finding(run: Runner, sessions: list[Any], rule: Any, violations: list[Any]) -> None:
+    """GUARDRAIL_RULE_RESULT for a rule that failed, on the quiet path (the handler reads findings only).
+
+    ``index`` is the rule's place among ``sessions`` as the per-rule path counts it.
+    """
+    index = next((i for i, (r, _) in enumerate(sessions) if r is rule), -1)
+    run.emit(O.GUARDRAIL_RULE_RESULT, index=index, ruleId=rule.name, passed=False,
+             violation=violation_dict(violations[0]))
 
 
 def violation_key(v: Any) -> tuple[Any, ...]:
@@ -300,7 +326,7 @@ async def guardrail_callbacks(run: Runner, found: list[Any]) -> None:
 
 def guardrail_close(run: Runner, found: list[Any], t0: float) -> None:
     """End of a guardrail phase: the phase end event, then the retry or halt the violations call for."""
-    if run.bus.enabled:
+    if run.guard_events and run.bus.wants(O.GUARDRAIL_PHASE_END):
         run.emit(O.GUARDRAIL_PHASE_END, phase="post", passed=not found,
                  violations=[violation_dict(v) for v in found], durationMs=(time.perf_counter() - t0) * 1000.0)
     if found:
@@ -344,13 +370,13 @@ def drift_scan(run: Runner, att: Attempt) -> tuple[list[str], Any] | None:
     else:
         result = att.drift_session.check(state, delta)
     if result is None or not getattr(result, "detected", False):
-        if run.bus.enabled:
+        if run.drift_events:
             run.emit(O.DRIFT_CHECK_RESULT, detected=False, score=0.0, metrics={}, threshold=0.5)
         return None
     types = _drift_types(result)
     confidence = getattr(result, "confidence", None)
     state.drift_detected = True
-    if run.bus.enabled:
+    if run.drift_findings:
         run.emit(O.DRIFT_CHECK_RESULT, detected=True, score=confidence or 0.0,
                  metrics={t: True for t in types}, threshold=0.5)
     return types, confidence
@@ -360,7 +386,7 @@ def drift_found(run: Runner, types: list[str]) -> tuple[list[str], Any]:
     """Record drift a built-in session found (``types``, not empty): ``(types, confidence)``."""
     result = _drift_result(types)
     run.state.drift_detected = True
-    if run.bus.enabled:
+    if run.drift_findings:
         run.emit(O.DRIFT_CHECK_RESULT, detected=True, score=result.confidence or 0.0,
                  metrics={t: True for t in types}, threshold=0.5)
     return list(result.types), result.confidence

@@ -43,6 +43,10 @@ _FROM_CFG: Any = object()
 _LIST_FIELDS = ("violations", "network_errors", "data_outputs")
 # What Runner.due_rest continues with after Runner.due_now returned -1.
 _RESUME_CKPT, _RESUME_GUARD, _RESUME_DRIFT = 1, 2, 3
+# The events of every guardrail check (per phase and per rule): a handler reading none of them lets the
+# runtime take the quiet path (no events, idle sessions dropped).
+_GUARD_CHECK_EVENTS = (O.GUARDRAIL_PHASE_START, O.GUARDRAIL_PHASE_END, O.GUARDRAIL_RULE_START,
+                       O.GUARDRAIL_RULE_RESULT, O.GUARDRAIL_RULE_END)
 
 def _state_factory() -> Any:
     """A function returning a fresh ``LiveState()``, cheaper than the dataclass ``__init__`` when possible.
@@ -108,6 +112,12 @@ class Runner:
     truncation = "retry"
     raw_chunks: Any = None
     token_events = False
+    # Which high-volume per-check events the bus's handler reads (EventBus.wants); each False skips building them.
+    ckpt_events = False
+    guard_events = False  # every guardrail check's events (the per-rule path; idle sessions kept)
+    guard_findings = False  # GUARDRAIL_RULE_RESULT of the rules that failed (also on the quiet path)
+    drift_events = False  # every drift check's DRIFT_CHECK_RESULT (the general path)
+    drift_findings = False  # DRIFT_CHECK_RESULT with detected=True
     token_callback: Any = None
     rate_gate: Any = None  # l0.ratelimit.Gate: the one rate-limit seam (before_attempt / after_error)
 
@@ -160,7 +170,15 @@ class Runner:
             self.rate_gate = rate_limit.gate(len(self.streams))
         if bus.enabled:
             self.started_ms = time.time() * 1000.0
-            self.token_events: bool = cfg["token_events"]
+            self.token_events: bool = cfg["token_events"] and bus.wants(O.TOKEN)
+            wants = bus.wants
+            self.ckpt_events = wants(O.CHECKPOINT_SAVED)
+            passed = bus.passed_checks
+            self.guard_findings = wants(O.GUARDRAIL_RULE_RESULT)
+            self.guard_events = any(wants(t) for t in _GUARD_CHECK_EVENTS) and (
+                passed or any(wants(t) for t in _GUARD_CHECK_EVENTS if t is not O.GUARDRAIL_RULE_RESULT))
+            self.drift_findings = wants(O.DRIFT_CHECK_RESULT)
+            self.drift_events = self.drift_findings and passed
         else:
             self.token_events = False
         self.token_callback = self._make_token_callback() if self.cbs or self.token_events else None
@@ -331,7 +349,7 @@ class Runner:
             bad = [v for v in violations if getattr(v, "severity", "error") in ("error", "fatal")]
             if bad:
                 valid = False
-                if self.bus.enabled:
+                if self.guard_findings:
                     self.emit(O.GUARDRAIL_RULE_RESULT, index=index, ruleId=rule.name, passed=False,
                               violation=_checks.violation_dict(bad[0]))
         return valid
@@ -341,7 +359,7 @@ class Runner:
         if self.continuation is not None:
             step = self.continuation.checkpoint_interval
             att.ckpt_len = len(self.state.buffer)
-            if "on_checkpoint" in self.cbs or self.bus.enabled:
+            if "on_checkpoint" in self.cbs or self.ckpt_events:
                 att.next_ckpt = (n // step + 1) * step
             else:
                 # Nobody watches the periodic checkpoints: read the last one off the buffer's token
@@ -351,7 +369,7 @@ class Runner:
             sessions = [(rule, _checks.new_session(rule)) for rule in self.guardrails]
             att.guard_all = sessions
             # Sessions idle from the start are left out unless someone watches the per-rule events.
-            quiet = not self.bus.enabled
+            quiet = not self.guard_events
             att.guard_stream = [(r, s) for r, s in sessions if getattr(r, "streaming", True)
                                 and not (quiet and getattr(s, "streaming_idle", False))]
             if att.guard_stream:
@@ -471,7 +489,7 @@ class Runner:
         state = self.state
         if state.first_token_at is None:
             state.first_token_at = now
-        if self.timeout is not None and self.bus.enabled:
+        if self.timeout is not None and self.bus.enabled:  # once per attempt: EventBus.emit filters it
             self.emit(O.TIMEOUT_RESET, timeoutType="inter", configuredMs=self.timeout.inter_token, tokenIndex=n - 1)
 
     async def due(self, att: Attempt, ev: Event, text: str) -> int:
@@ -533,12 +551,12 @@ class Runner:
                         att.resume = _RESUME_GUARD
                         att.pending = (found, t0)
                         return -1
-                if found or self.bus.enabled:
+                if found or self.guard_events:
                     _checks.guardrail_close(self, found, t0)
             if n == att.next_drift:
                 att.next_drift += self.intervals.drift
                 fast = att.drift_fast
-                if fast is not None and not self.bus.enabled:
+                if fast is not None and not self.drift_events:
                     # The common case inline: a built-in session, nobody listening to events, no drift.
                     buf = state.buffer
                     delta = buf.since(att.drift_pos)
@@ -618,7 +636,7 @@ class Runner:
         state = self.state
         att.ckpt_len = len(state.buffer)
         self.checkpoints_created += 1
-        if self.bus.enabled:
+        if self.ckpt_events:
             self.emit(O.CHECKPOINT_SAVED, tokenCount=state.token_count, checkpointLength=att.ckpt_len)
 
     async def periodic_checkpoint(self, att: Attempt) -> None:
