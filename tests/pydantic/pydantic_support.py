@@ -8,7 +8,6 @@ lacks are only constructed when their module exists.
 from __future__ import annotations
 
 import importlib
-import os
 from collections.abc import Callable
 from enum import Enum
 from typing import Any
@@ -42,17 +41,14 @@ ENUM_EXTRAS = {"ObservabilityEventTypeModel": {"DRIFT_CHECK_START", "DRIFT_CHECK
 
 
 def mirrored(path: str) -> Any:
-    """Resolve ``module:Class``; skip loudly (or fail under L0_REQUIRE_ALL_MIRRORS=1) if the module is absent."""
+    """Resolve ``module:Class``; every mirrored module is part of l0, so a missing one fails."""
     module = path.partition(":")[0]
     try:
         importlib.import_module(module)
     except ModuleNotFoundError as exc:
         if exc.name is None or not module.startswith(exc.name):
             raise
-        reason = f"NOT CHECKED: {path} -- module {module} is not in this build yet; re-run after merging it"
-        if os.environ.get("L0_REQUIRE_ALL_MIRRORS") == "1":
-            pytest.fail(reason)
-        pytest.skip(reason)
+        pytest.fail(f"{path}: module {module} is missing, so its model mirrors nothing")
     return resolve(path)  # a present module without the class fails here
 
 

@@ -1,9 +1,7 @@
 """The models and the l0 dataclasses cannot drift apart.
 
 Every model names the dataclass it mirrors (``Model.__l0__``); these tests walk
-that table. A mirrored area this build does not have yet (parallel, pool,
-pipeline, window, legacy event sourcing are built on other branches) is skipped
-with a loud reason; set ``L0_REQUIRE_ALL_MIRRORS=1`` to make such a skip a failure.
+that table; a mirrored module that is missing fails.
 """
 
 from __future__ import annotations
