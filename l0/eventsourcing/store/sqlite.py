@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import time
 from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -72,17 +73,30 @@ class SQLiteEventStore(BaseEventStoreWithSnapshots):
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
                                timeout=self.busy_timeout_ms / 1000)
-        conn.execute("PRAGMA journal_mode=WAL")
-        conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}")
-        conn.execute(
+        setup = (
+            "PRAGMA journal_mode=WAL",
+            "PRAGMA synchronous=NORMAL",
+            f"PRAGMA busy_timeout={int(self.busy_timeout_ms)}",
             f"CREATE TABLE IF NOT EXISTS {self._ev} (stream_id TEXT NOT NULL, seq INTEGER NOT NULL, "
-            "ts REAL NOT NULL, data BLOB NOT NULL, PRIMARY KEY (stream_id, seq)) WITHOUT ROWID"
-        )
-        conn.execute(
+            "ts REAL NOT NULL, data BLOB NOT NULL, PRIMARY KEY (stream_id, seq)) WITHOUT ROWID",
             f"CREATE TABLE IF NOT EXISTS {self._snap} (stream_id TEXT NOT NULL, seq INTEGER NOT NULL, "
-            "data BLOB NOT NULL, PRIMARY KEY (stream_id, seq)) WITHOUT ROWID"
+            "data BLOB NOT NULL, PRIMARY KEY (stream_id, seq)) WITHOUT ROWID",
         )
+        # Switching a new file to WAL while other processes open it can report "database is locked"
+        # at once, without SQLite's busy handler: retry the set-up within the same busy budget.
+        deadline = time.monotonic() + self.busy_timeout_ms / 1000
+        delay = 0.005
+        for sql in setup:
+            while True:
+                try:
+                    conn.execute(sql)
+                    break
+                except sqlite3.OperationalError as e:
+                    if "locked" not in str(e) and "busy" not in str(e) or time.monotonic() >= deadline:
+                        conn.close()
+                        raise
+                    time.sleep(delay)
+                    delay = min(delay * 2, 0.1)
         return conn
 
     def _append_sync(self, conn: sqlite3.Connection, stream_id: str, events: list[RecordedEvent]) -> list[EventEnvelope]:
