@@ -425,6 +425,7 @@ def markdown(results: dict[str, Any], png_rel: str, command: str) -> str:
     w("```sh")
     w("pip install -e '.[dev]'                       # builds the Cython kernels in place")
     w(f"{command}")
+    w("python -m l0._bench.areas --report              # the wave-2 areas' section (make bench runs both)")
     w("```")
     w("")
     w("The reference is installed from PyPI into `.venv-bench-ref/` (created on first use, never into the "
